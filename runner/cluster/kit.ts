@@ -1,0 +1,151 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { hostname } from "node:os";
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
+import { InfrastructureError, errorMessage } from "../errors.ts";
+import { onProcessExit } from "./cleanup.ts";
+import { dockerClient } from "./docker.ts";
+import { waitForClusterReady } from "./ready.ts";
+import type { Cluster } from "./types.ts";
+
+const API_PORT = 6443;
+const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
+const READY_LINE = /kubegrade-node: \[[\d.]+s\] ready$/m;
+
+/**
+ * The kit node, started the way @testcontainers/k3s starts k3s: privileged, the host's
+ * cgroup namespace with /sys/fs/cgroup bound, tmpfs for everything that changes
+ * (containerd's snapshots need a real filesystem under them, not the container's overlay).
+ */
+export class KitContainer extends GenericContainer {
+  constructor(image: string = KIT_IMAGE) {
+    super(image);
+    this.hostConfig.CgroupnsMode = "host";
+    this.withExposedPorts(API_PORT)
+      .withPrivilegedMode()
+      .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "rw" }])
+      .withTmpFs({
+        "/run": "rw,exec",
+        "/var/run": "rw,exec",
+        "/var/lib/containerd": "rw,exec",
+        "/var/lib/kubelet": "rw,exec",
+        "/var/lib/etcd": "rw",
+        "/tmp": "rw,exec",
+      })
+      .withWaitStrategy(Wait.forLogMessage(READY_LINE))
+      .withStartupTimeout(TIMEOUTS.clusterStartMs);
+  }
+}
+
+export interface KitStartOptions {
+  image?: string;
+  /** A warm cluster outlives this process (kubegrade cluster start); others are removed with it. */
+  warm?: boolean;
+  /** Each line the node logs while starting (its named start-up steps). */
+  onLog?: (line: string) => void;
+}
+
+export async function startKitCluster(options: KitStartOptions = {}): Promise<Cluster> {
+  const image = options.image ?? KIT_IMAGE;
+  await dockerClient(); // fails with a clear message when Docker is not there
+  const labels: Record<string, string> = {
+    [LABELS.managed]: "true",
+    [LABELS.ownerHost]: hostname(),
+  };
+  if (options.warm) labels[LABELS.warm] = "true";
+  else labels[LABELS.ownerPid] = String(process.pid);
+
+  const host = (await dockerClient()).info.containerRuntime.host;
+  const builder = new KitContainer(image)
+    .withLabels(labels)
+    .withEnvironment({ KUBEGRADE_API_SANS: [host, "localhost", "127.0.0.1"].join(",") })
+    .withLogConsumer((stream) => {
+      stream.on("data", (chunk: Buffer | string) => {
+        for (const line of String(chunk).split("\n")) if (line.trim()) options.onLog?.(line.trim());
+      });
+    });
+
+  let started: StartedTestContainer;
+  try {
+    started = await builder.start();
+  } catch (error) {
+    throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}`, {
+      cause: error,
+      hint: (await imageMissing(image))
+        ? `The node image ${image} is not built here: run \`npm run setup\` first.`
+        : "Run again with --debug for the node's component logs.",
+    });
+  }
+  const unregister = options.warm ? () => {} : onProcessExit(`kit node ${started.getId().slice(0, 12)}`, () => stopContainer(started));
+  try {
+    return await attachKit(started.getId(), { owned: !options.warm, stop: async () => {
+      unregister();
+      await stopContainer(started);
+    } });
+  } catch (error) {
+    unregister();
+    await stopContainer(started).catch(() => {});
+    throw error;
+  }
+}
+
+async function imageMissing(image: string): Promise<boolean> {
+  try {
+    await (await dockerClient()).client.container.dockerode.getImage(image).inspect();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function stopContainer(container: StartedTestContainer): Promise<void> {
+  // SIGTERM lets the node stop its pods and remove their cgroups; then the container goes.
+  await container.stop({ timeout: 10_000, remove: true, removeVolumes: true });
+}
+
+/** A Cluster handle for a running kit node container (just started, or warm). */
+export async function attachKit(
+  containerId: string,
+  options: { owned: boolean; stop: () => Promise<void> },
+): Promise<Cluster> {
+  const { client, info } = await dockerClient();
+  const container = client.container.getById(containerId);
+  const inspect = await container.inspect();
+  const binding = inspect.NetworkSettings.Ports?.[`${API_PORT}/tcp`]?.find((b) => b.HostIp === "0.0.0.0" || b.HostIp === "") ??
+    inspect.NetworkSettings.Ports?.[`${API_PORT}/tcp`]?.[0];
+  if (!binding) throw new InfrastructureError(`kit node ${containerId.slice(0, 12)} publishes no API port`);
+  const exec = await client.container.exec(container, ["cat", ADMIN_KUBECONFIG]);
+  if (exec.exitCode !== 0) {
+    throw new InfrastructureError(`kit node ${containerId.slice(0, 12)} has no admin kubeconfig yet: ${exec.stderr || exec.output}`);
+  }
+  const server = `https://${info.containerRuntime.host}:${binding.HostPort}`;
+  const yaml = exec.stdout.replace(/server:\s*\S+/, `server: ${server}`);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(yaml);
+  const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
+  let stopped = false;
+  const cluster: Cluster = {
+    provider: "kit",
+    kubeConfig,
+    kubeConfigYaml: yaml,
+    kubernetesVersion: version,
+    description: `kit node ${inspect.Config.Image} in container ${containerId.slice(0, 12)} (API ${server})`,
+    containerId,
+    owned: options.owned,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await options.stop();
+    },
+    async componentLogs() {
+      const result = await client.container.exec(container, [
+        "sh", "-c", "for f in /var/log/kubegrade/*.log; do echo \"== $f\"; tail -n 60 \"$f\"; done",
+      ]);
+      return result.output;
+    },
+    async [Symbol.asyncDispose]() {
+      await cluster.stop();
+    },
+  };
+  return cluster;
+}

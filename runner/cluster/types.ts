@@ -1,0 +1,23 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+
+export type ProviderName = "kit" | "k3s" | "kubeconfig";
+export const PROVIDERS: readonly ProviderName[] = ["kit", "k3s", "kubeconfig"];
+
+/** One handle for every kind of cluster the grader runs on. */
+export interface Cluster extends AsyncDisposable {
+  readonly provider: ProviderName;
+  /** Admin access, with the server address reachable from this process. */
+  readonly kubeConfig: KubeConfig;
+  readonly kubeConfigYaml: string;
+  readonly kubernetesVersion: string;
+  /** What runs it, for humans: "kit node kubegrade/node:v1.34.4 in container 1a2b3c". */
+  readonly description: string;
+  /** The Docker container of the node, when the grader started (or reuses) one. */
+  readonly containerId?: string;
+  /** Whether stop() removes the cluster (false for a warm or an external cluster). */
+  readonly owned: boolean;
+  /** Removes the cluster if it is ours; idempotent. */
+  stop(): Promise<void>;
+  /** Component logs (kit: the node's own log and every component's), for --debug. */
+  componentLogs(): Promise<string>;
+}

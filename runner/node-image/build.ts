@@ -1,0 +1,447 @@
+/**
+ * Builds the kit node image, `kubegrade/node:<kubernetes version>`, offline: a Debian
+ * root filesystem from Debian's packages (debootstrap), one multi-call binary with every
+ * Kubernetes component plus etcd and CoreDNS from the Go module proxy, the workload
+ * images the exercises name (built from the same Debian packages) in a registry mirror
+ * inside the node, and the start-up program in `files/`.
+ *
+ * Every artefact is cached under the cache directory by a hash of its inputs, and the
+ * image carries the hash of all of them as a label: a second setup only checks.
+ */
+import { execa, type Options as ExecaOptions } from "execa";
+import { createHash } from "node:crypto";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { chmod, copyFile, cp, link, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join, relative } from "node:path";
+import { KIT_IMAGE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.ts";
+import { InfrastructureError } from "../errors.ts";
+import type { Progress } from "../util/progress.ts";
+import { waitUntil } from "../util/wait.ts";
+import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
+
+const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
+/** Bumped when the build recipe itself changes in a way the hashed files do not show. */
+const RECIPE_VERSION = "3";
+const DEBIAN_SUITE = "bookworm";
+const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+const ROOTFS_PACKAGES = [
+  "containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "conntrack",
+  "openssl", "docker-registry", "procps", "kmod", "busybox-static", "nginx",
+];
+/** The components the multi-call binary answers to (symlinks in /usr/local/bin). */
+const KIT_COMPONENTS = [
+  "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl", "etcd", "coredns",
+];
+/** Registry hosts the node's containerd sends to its own mirror, never to the network. */
+export const MIRRORED_REGISTRIES = [
+  "docker.io", "registry.k8s.io", "k8s.gcr.io", "gcr.io", "quay.io", "ghcr.io", "mcr.microsoft.com",
+  "public.ecr.aws", "registry.gitlab.com", "registry.ford.com",
+];
+const CNI_PLUGINS_KEPT = new Set(["bridge", "host-local", "loopback", "portmap"]);
+
+export interface BuildOptions {
+  cacheDir: string;
+  progress: Progress;
+  /** Rebuild the image even when its inputs are unchanged. */
+  force?: boolean;
+  logFile: string;
+}
+
+export interface BuildResult {
+  image: string;
+  built: boolean;
+  inputs: string;
+}
+
+class BuildLog {
+  readonly path: string;
+  private readonly stream: WriteStream;
+  constructor(path: string) {
+    this.path = path;
+    this.stream = createWriteStream(path, { flags: "a" });
+  }
+  line(text: string) {
+    this.stream.write(`${new Date().toISOString()} ${text}\n`);
+  }
+  /** Runs a command with its output in the log; a failure names the log and shows its tail. */
+  async run(file: string, args: string[], options: ExecaOptions = {}): Promise<string> {
+    this.line(`$ ${[file, ...args].join(" ")}`);
+    const result = await execa(file, args, { ...options, all: true, reject: false, stdin: "ignore" });
+    const output = String(result.all ?? "");
+    this.stream.write(output.endsWith("\n") || output === "" ? output : `${output}\n`);
+    if (result.exitCode !== 0 || result.failed) {
+      const tail = output.split("\n").slice(-15).join("\n");
+      throw new InfrastructureError(
+        `${file} ${args.slice(0, 3).join(" ")} failed (exit ${result.exitCode ?? "?"}):\n${tail}`,
+        { hint: `Full build log: ${this.path}` },
+      );
+    }
+    return String(result.stdout ?? "");
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => this.stream.end(resolve));
+  }
+}
+
+async function hashTree(hash: ReturnType<typeof createHash>, dir: string, skip: (rel: string) => boolean): Promise<void> {
+  const walk = async (current: string) => {
+    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const full = join(current, entry.name);
+      const rel = relative(dir, full);
+      if (skip(rel)) continue;
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        hash.update(`${rel}\0${(await stat(full)).mode & 0o111 ? "x" : "-"}\0`);
+        hash.update(await readFile(full));
+      }
+    }
+  };
+  await walk(dir);
+}
+
+async function goVersion(): Promise<string> {
+  const result = await execa("go", ["version"], { reject: false });
+  if (result.exitCode !== 0) {
+    throw new InfrastructureError("Go is needed to build the kit node image and was not found.", {
+      hint: "Install Go 1.24 or newer (the machine's Go is enough), or use --cluster k3s on a machine that can pull images.",
+    });
+  }
+  return result.stdout.trim();
+}
+
+async function kitHash(go: string): Promise<string> {
+  const hash = createHash("sha256").update(`kit\0${go}\0${KUBERNETES_VERSION}\0${RECIPE_VERSION}\0`);
+  await hashTree(hash, join(SOURCE_DIR, "kit"), () => false);
+  return hash.digest("hex").slice(0, 16);
+}
+
+function rootfsHash(): string {
+  return createHash("sha256")
+    .update(`rootfs\0${DEBIAN_SUITE}\0${ROOTFS_PACKAGES.join(",")}\0${RECIPE_VERSION}`)
+    .digest("hex")
+    .slice(0, 16);
+}
+
+async function imageHash(kit: string, rootfs: string): Promise<string> {
+  const hash = createHash("sha256").update(`image\0${kit}\0${rootfs}\0${RECIPE_VERSION}\0`);
+  hash.update(JSON.stringify(WORKLOAD_IMAGES));
+  hash.update(MIRRORED_REGISTRIES.join(","));
+  await hashTree(hash, SOURCE_DIR, (rel) => rel.startsWith("kit") || rel.startsWith("runc-wrapper"));
+  return hash.digest("hex").slice(0, 16);
+}
+
+export async function imageInputs(image: string): Promise<string | undefined> {
+  const result = await execa("docker", ["image", "inspect", "--format", `{{index .Config.Labels "${LABELS.inputs}"}}`, image], {
+    reject: false,
+  });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+export async function buildNodeImage(options: BuildOptions): Promise<BuildResult> {
+  const { cacheDir, progress } = options;
+  const go = await goVersion();
+  const kit = await kitHash(go);
+  const rootfs = rootfsHash();
+  const inputs = await imageHash(kit, rootfs);
+  const present = await imageInputs(KIT_IMAGE);
+  if (present === inputs && !options.force) {
+    progress.info(`✓ node image ${KIT_IMAGE} is up to date (inputs ${inputs})`);
+    return { image: KIT_IMAGE, built: false, inputs };
+  }
+  await mkdir(join(cacheDir, "logs"), { recursive: true });
+  const log = new BuildLog(options.logFile);
+  progress.info(`Building ${KIT_IMAGE} (inputs ${inputs}${present ? `, replacing ${present}` : ""}); log: ${log.path}`);
+  try {
+    // The Go build is CPU-bound and debootstrap mostly waits on downloads: run them together.
+    const [kitBinary, rootfsDir] = await Promise.all([
+      progress.step("Kubernetes, etcd and CoreDNS: one multi-call binary (Go)", (update) =>
+        buildKit(cacheDir, kit, log, update),
+      ),
+      progress.step("Debian root filesystem (debootstrap)", (update) => buildRootfs(cacheDir, rootfs, log, update)),
+    ]);
+    const registryDir = await progress.step("Workload images and the node's registry mirror", (update) =>
+      buildRegistry(cacheDir, rootfsDir, inputs, log, update),
+    );
+    await progress.step(`Node image ${KIT_IMAGE}`, () =>
+      assembleImage(cacheDir, { kitBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs }, log),
+    );
+    return { image: KIT_IMAGE, built: true, inputs };
+  } finally {
+    await log.close();
+  }
+}
+
+async function buildKit(cacheDir: string, key: string, log: BuildLog, update: (d: string) => void): Promise<string> {
+  const out = join(cacheDir, "kit", key, "kit");
+  if (existsSync(out)) return out;
+  await mkdir(join(cacheDir, "kit", key), { recursive: true });
+  update("compiling (about 8 minutes from empty Go caches, less when they are warm)");
+  const ldflags = [
+    "-s", "-w",
+    `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+    `-X k8s.io/component-base/version.gitMajor=1`,
+    `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION.split(".")[1]}`,
+    `-X k8s.io/component-base/version.gitTreeState=clean`,
+    `-X k8s.io/client-go/pkg/version.gitVersion=${KUBERNETES_VERSION}`,
+  ].join(" ");
+  await log.run("go", ["build", "-mod=readonly", "-trimpath", "-ldflags", ldflags, "-o", `${out}.partial`, "."], {
+    cwd: join(SOURCE_DIR, "kit"),
+    env: { CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
+  });
+  await rename(`${out}.partial`, out);
+  return out;
+}
+
+async function ensureDebootstrap(log: BuildLog): Promise<void> {
+  if ((await execa("sh", ["-c", "command -v debootstrap"], { reject: false })).exitCode === 0) return;
+  if (!existsSync("/usr/bin/apt-get")) {
+    throw new InfrastructureError("debootstrap is needed to build the node image's root filesystem and this is not a Debian-like system.");
+  }
+  await log.run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "debootstrap"], {
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+async function buildRootfs(cacheDir: string, key: string, log: BuildLog, update: (d: string) => void): Promise<string> {
+  const dir = join(cacheDir, "rootfs", key);
+  if (existsSync(join(dir, ".complete"))) return dir;
+  await ensureDebootstrap(log);
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(join(cacheDir, "rootfs"), { recursive: true });
+  update(`debootstrap ${DEBIAN_SUITE} with ${ROOTFS_PACKAGES.length} packages`);
+  await log.run("debootstrap", [
+    "--variant=minbase", `--include=${ROOTFS_PACKAGES.join(",")}`, DEBIAN_SUITE, partial, DEBIAN_MIRROR,
+  ]);
+  // What a node never uses: documentation, apt's caches, containerd's v1 shims and ctr,
+  // and the CNI plugins other than the four the node's network configuration names.
+  for (const path of [
+    "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache/apt", "var/lib/apt/lists",
+    "usr/bin/containerd-shim", "usr/bin/containerd-shim-runc-v1", "usr/bin/ctr", "var/log",
+    "etc/hostname", "etc/resolv.conf",
+  ]) {
+    await rm(join(partial, path), { recursive: true, force: true });
+  }
+  await mkdir(join(partial, "var/log"), { recursive: true });
+  for (const plugin of await readdir(join(partial, "usr/lib/cni"))) {
+    if (!CNI_PLUGINS_KEPT.has(plugin)) await rm(join(partial, "usr/lib/cni", plugin), { force: true });
+  }
+  await writeFile(join(partial, ".complete"), `${new Date().toISOString()}\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Copies `paths` (absolute inside rootfs, symlinks resolved) into dest at the same place. */
+async function copyFromRootfs(rootfs: string, dest: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const target = join(dest, path);
+    await mkdir(join(target, ".."), { recursive: true });
+    await cp(join(rootfs, path), target, { dereference: true, recursive: true });
+  }
+}
+
+/** The shared libraries a binary in the rootfs needs, found by the rootfs's own ldd. */
+async function libraries(rootfs: string, binary: string, log: BuildLog): Promise<string[]> {
+  const out = await log.run("chroot", [rootfs, "/usr/bin/ldd", binary]);
+  const libs = new Set<string>();
+  for (const line of out.split("\n")) {
+    const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (match) libs.add(match[1]);
+  }
+  return [...libs];
+}
+
+async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: string, log: BuildLog): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  if (image.kind === "pause") {
+    await mkdir(dir, { recursive: true });
+    await log.run("gcc", ["-Os", "-static", "-o", join(dir, "pause"), join(SOURCE_DIR, "pause/pause.c")]);
+    return;
+  }
+  for (const d of ["bin", "etc", "tmp", "root", "var", "run", "usr/sbin", "usr/bin"]) await mkdir(join(dir, d), { recursive: true });
+  await chmod(join(dir, "tmp"), 0o1777);
+  // busybox gives every image sh, wget, hostname, nslookup and the usual tools.
+  await copyFile(join(rootfs, "bin/busybox"), join(dir, "bin/busybox"));
+  await chmod(join(dir, "bin/busybox"), 0o755);
+  const applets = (await log.run("chroot", [rootfs, "/bin/busybox", "--list-full"])).split("\n").filter(Boolean);
+  for (const applet of applets) {
+    if (applet === "bin/busybox") continue;
+    const linkPath = join(dir, applet);
+    if (existsSync(linkPath)) continue;
+    await mkdir(join(linkPath, ".."), { recursive: true });
+    await symlink("/bin/busybox", linkPath);
+  }
+  await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+  await writeFile(join(dir, "etc/group"), "root:x:0:\nnginx:x:101:\nnogroup:x:65534:\n");
+  await writeFile(join(dir, "etc/kubegrade-image"), `${image.names.join("\n")}\n`);
+  if (image.kind === "nginx") {
+    const libs = await libraries(rootfs, "/usr/sbin/nginx", log);
+    await copyFromRootfs(rootfs, dir, ["/usr/sbin/nginx", "/etc/nginx/mime.types", ...libs]);
+    for (const d of ["var/lib/nginx/body", "var/lib/nginx/proxy", "var/lib/nginx/fastcgi", "var/lib/nginx/uwsgi", "var/lib/nginx/scgi", "var/log/nginx", "usr/share/nginx/html"]) {
+      await mkdir(join(dir, d), { recursive: true });
+    }
+    await copyFile(join(SOURCE_DIR, "workloads/nginx.conf"), join(dir, "etc/nginx/nginx.conf"));
+    await copyFile(join(SOURCE_DIR, "workloads/index.html"), join(dir, "usr/share/nginx/html/index.html"));
+  }
+}
+
+async function buildRegistry(
+  cacheDir: string,
+  rootfs: string,
+  inputs: string,
+  log: BuildLog,
+  update: (d: string) => void,
+): Promise<string> {
+  const dest = join(cacheDir, "registry", inputs);
+  if (existsSync(join(dest, ".complete"))) return dest;
+  const work = join(cacheDir, "workloads");
+  await mkdir(work, { recursive: true });
+
+  // 1. Each workload image from the rootfs's own Debian packages, built FROM scratch.
+  for (const image of WORKLOAD_IMAGES) {
+    update(`building ${image.names[0]}`);
+    const dir = join(work, image.id);
+    await buildWorkloadRootfs(rootfs, image, join(dir, "rootfs"), log);
+    await writeFile(
+      join(dir, "Dockerfile"),
+      [
+        "FROM scratch",
+        "COPY rootfs/ /",
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        `CMD ${JSON.stringify(image.cmd)}`,
+        "",
+      ].join("\n"),
+    );
+    await log.run("docker", ["build", "-q", "-t", `kubegrade/workload-${image.id}:build`, dir], {
+      env: { DOCKER_BUILDKIT: "0" },
+    });
+  }
+
+  // 2. A registry in write mode, run from the rootfs, filled by docker push.
+  const storage = join(rootfs, "tmp/kubegrade-registry-build");
+  await rm(storage, { recursive: true, force: true });
+  await mkdir(storage, { recursive: true });
+  const port = await freePort();
+  await writeFile(
+    join(rootfs, "tmp/kubegrade-registry-build.yml"),
+    `version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: /tmp/kubegrade-registry-build}}\nhttp: {addr: 127.0.0.1:${port}}\n`,
+  );
+  const registry = execa("chroot", [rootfs, "/usr/bin/docker-registry", "serve", "/tmp/kubegrade-registry-build.yml"], {
+    reject: false,
+    all: true,
+  });
+  try {
+    await waitUntil("build registry answering", 30_000, async () => {
+      if (registry.exitCode !== null && registry.exitCode !== undefined) {
+        throw new InfrastructureError(`The build registry exited: ${String((await registry).all)}`);
+      }
+      const r = await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined);
+      return r?.ok ? true : { pending: r ? `HTTP ${r.status}` : "no answer" };
+    });
+    for (const image of WORKLOAD_IMAGES) {
+      for (const name of image.names) {
+        const ref = `127.0.0.1:${port}/${qualified(name)}`;
+        update(`pushing ${name}`);
+        await log.run("docker", ["tag", `kubegrade/workload-${image.id}:build`, ref]);
+        await log.run("docker", ["push", "-q", ref]);
+        await log.run("docker", ["rmi", ref]);
+      }
+    }
+  } finally {
+    registry.kill("SIGTERM");
+    await registry;
+  }
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(join(dest, ".."), { recursive: true });
+  await rename(storage, dest);
+  await rm(join(rootfs, "tmp/kubegrade-registry-build.yml"), { force: true });
+  await writeFile(join(dest, ".complete"), `${new Date().toISOString()}\n`);
+  return dest;
+}
+
+/** docker.io/library/nginx:mainline for nginx:mainline: the path the mirror stores it under. */
+export function qualified(name: string): string {
+  const slash = name.indexOf("/");
+  const first = slash === -1 ? "" : name.slice(0, slash);
+  const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
+  if (hasRegistry) return name;
+  return slash === -1 ? `docker.io/library/${name}` : `docker.io/${name}`;
+}
+
+function hostsToml(host: string): string {
+  return [
+    `# ${host} is served by the registry inside the node, and only by it.`,
+    `server = "http://127.0.0.1:5000"`,
+    "",
+    `[host."http://127.0.0.1:5000/v2/${host}"]`,
+    `  capabilities = ["pull", "resolve"]`,
+    `  override_path = true`,
+    "",
+  ].join("\n");
+}
+
+async function assembleImage(
+  cacheDir: string,
+  parts: { kitBinary: string; rootfsDir: string; rootfsKey: string; registryDir: string; inputs: string },
+  log: BuildLog,
+): Promise<void> {
+  const context = join(cacheDir, "context");
+  await rm(context, { recursive: true, force: true });
+  await mkdir(context, { recursive: true });
+
+  const rootfsTar = join(cacheDir, "rootfs", `${parts.rootfsKey}.tar`);
+  if (!existsSync(rootfsTar)) {
+    await log.run("tar", ["-C", parts.rootfsDir, "--exclude=./.complete", "--exclude=./dev/*", "--exclude=./proc/*",
+      "--exclude=./sys/*", "--exclude=./tmp/*", "-cf", `${rootfsTar}.partial`, "."]);
+    await rename(`${rootfsTar}.partial`, rootfsTar);
+  }
+  await link(rootfsTar, join(context, "rootfs.tar"));
+
+  await mkdir(join(context, "bin"));
+  await link(parts.kitBinary, join(context, "bin/kit"));
+  for (const component of KIT_COMPONENTS) await symlink("kit", join(context, "bin", component));
+
+  await cp(parts.registryDir, join(context, "registry"), { recursive: true });
+  await rm(join(context, "registry/.complete"), { force: true });
+
+  await cp(join(SOURCE_DIR, "files"), join(context, "files"), { recursive: true });
+  for (const host of MIRRORED_REGISTRIES) {
+    await mkdir(join(context, "files/etc/containerd/certs.d", host), { recursive: true });
+    await writeFile(join(context, "files/etc/containerd/certs.d", host, "hosts.toml"), hostsToml(host));
+  }
+  await chmod(join(context, "files/usr/local/bin/kubegrade-node"), 0o755);
+
+  await writeFile(
+    join(context, "Dockerfile"),
+    [
+      "FROM scratch",
+      "ADD rootfs.tar /",
+      "COPY bin/ /usr/local/bin/",
+      "COPY registry/ /var/lib/kubegrade/registry/",
+      "COPY files/ /",
+      `ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin KUBEGRADE_IMAGE=${KIT_IMAGE}`,
+      `LABEL ${LABELS.inputs}=${parts.inputs} org.opencontainers.image.title="kubegrade node" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
+      "STOPSIGNAL SIGTERM",
+      'ENTRYPOINT ["/usr/local/bin/kubegrade-node"]',
+      "",
+    ].join("\n"),
+  );
+  await log.run("docker", ["build", "-t", KIT_IMAGE, context], { env: { DOCKER_BUILDKIT: "0" } });
+  await rm(context, { recursive: true, force: true });
+  // Intermediate workload images are in the registry now; dangling layers of an older node image go too.
+  await log.run("docker", ["image", "prune", "-f", "--filter", "label=org.opencontainers.image.title=kubegrade node"]);
+}

@@ -1,0 +1,3 @@
+module kubegrade.dev/runc-wrapper
+
+go 1.22

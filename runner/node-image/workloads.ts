@@ -1,0 +1,29 @@
+/**
+ * The workload images inside the kit node, under the names exercises (and students)
+ * use. They are built from the node's own Debian packages: busybox for a shell and
+ * network tools, nginx for the web server; the same content under several names where
+ * upstream images are interchangeable for the exercises. Each image records its names
+ * in /etc/kubegrade-image, so a check can tell which one a container runs.
+ */
+export interface WorkloadImage {
+  /** Short id, used for build directories. */
+  id: string;
+  kind: "busybox" | "nginx" | "pause";
+  /** Image references as written in manifests; the first is the display name. */
+  names: string[];
+  cmd: string[];
+}
+
+export const WORKLOAD_IMAGES: WorkloadImage[] = [
+  { id: "pause", kind: "pause", names: ["registry.k8s.io/pause:3.10"], cmd: ["/pause"] },
+  { id: "busybox", kind: "busybox", names: ["busybox:1.28", "busybox:latest", "busybox"], cmd: ["sh"] },
+  { id: "alpine", kind: "busybox", names: ["alpine:3.8"], cmd: ["/bin/sh"] },
+  {
+    id: "nginx-slim",
+    kind: "nginx",
+    names: ["k8s.gcr.io/nginx-slim:0.8", "registry.k8s.io/nginx-slim:0.8"],
+    cmd: ["nginx", "-g", "daemon off;"],
+  },
+  { id: "nginx-mainline", kind: "nginx", names: ["nginx:mainline", "nginx:latest", "nginx"], cmd: ["nginx", "-g", "daemon off;"] },
+  { id: "nginx-1-13-12", kind: "nginx", names: ["nginx:1.13.12"], cmd: ["nginx", "-g", "daemon off;"] },
+];
