@@ -20,7 +20,8 @@ const READY_LINE = /kubegrade-node: \[[\d.]+s\] ready$/m;
 export class KitContainer extends GenericContainer {
   constructor(image: string = KIT_IMAGE) {
     super(image);
-    this.hostConfig.CgroupnsMode = "host";
+    // Not in dockerode's HostConfig type yet; the Docker API has it since 1.41.
+    (this.hostConfig as { CgroupnsMode?: string }).CgroupnsMode = "host";
     this.withExposedPorts(API_PORT)
       .withPrivilegedMode()
       .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "rw" }])
@@ -78,10 +79,14 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
   }
   const unregister = options.warm ? () => {} : onProcessExit(`kit node ${started.getId().slice(0, 12)}`, () => stopContainer(started));
   try {
-    return await attachKit(started.getId(), { owned: !options.warm, stop: async () => {
-      unregister();
-      await stopContainer(started);
-    } });
+    return await attachKit(started.getId(), {
+      owned: !options.warm,
+      onPending: (observation) => options.onLog?.(`kubegrade-node: [cluster] waiting: ${observation}`),
+      stop: async () => {
+        unregister();
+        await stopContainer(started);
+      },
+    });
   } catch (error) {
     unregister();
     await stopContainer(started).catch(() => {});
@@ -106,7 +111,7 @@ async function stopContainer(container: StartedTestContainer): Promise<void> {
 /** A Cluster handle for a running kit node container (just started, or warm). */
 export async function attachKit(
   containerId: string,
-  options: { owned: boolean; stop: () => Promise<void> },
+  options: { owned: boolean; stop: () => Promise<void>; onPending?: (observation: string) => void },
 ): Promise<Cluster> {
   const { client, info } = await dockerClient();
   const container = client.container.getById(containerId);
@@ -122,7 +127,7 @@ export async function attachKit(
   const yaml = exec.stdout.replace(/server:\s*\S+/, `server: ${server}`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
-  const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
+  const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs, onPending: options.onPending });
   let stopped = false;
   const cluster: Cluster = {
     provider: "kit",

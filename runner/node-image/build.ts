@@ -101,7 +101,7 @@ async function hashTree(hash: ReturnType<typeof createHash>, dir: string, skip: 
   await walk(dir);
 }
 
-async function goVersion(): Promise<string> {
+export async function goVersion(): Promise<string> {
   const result = await execa("go", ["version"], { reject: false });
   if (result.exitCode !== 0) {
     throw new InfrastructureError("Go is needed to build the kit node image and was not found.", {
@@ -111,7 +111,7 @@ async function goVersion(): Promise<string> {
   return result.stdout.trim();
 }
 
-async function kitHash(go: string): Promise<string> {
+export async function kitHash(go: string): Promise<string> {
   const hash = createHash("sha256").update(`kit\0${go}\0${KUBERNETES_VERSION}\0${RECIPE_VERSION}\0`);
   await hashTree(hash, join(SOURCE_DIR, "kit"), () => false);
   return hash.digest("hex").slice(0, 16);
@@ -344,9 +344,13 @@ async function buildRegistry(
     reject: false,
     all: true,
   });
+  let registryExited = false;
+  void registry.finally(() => {
+    registryExited = true;
+  });
   try {
     await waitUntil("build registry answering", 30_000, async () => {
-      if (registry.exitCode !== null && registry.exitCode !== undefined) {
+      if (registryExited) {
         throw new InfrastructureError(`The build registry exited: ${String((await registry).all)}`);
       }
       const r = await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined);

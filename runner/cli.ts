@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * kubegrade's command line. Commands are plain async functions over an options object;
+ * this file parses argv, runs one, prints expected failures as messages (stack traces
+ * only with --debug) and is the only place that ends the process with an exit code.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { cacheDir } from "./config.ts";
+import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
+import { runAllCleanups } from "./cluster/cleanup.ts";
+import { listManaged } from "./cluster/sweep.ts";
+import { parseProvider, startWarmCluster, stopWarmCluster, warmCluster } from "./cluster/index.ts";
+import { setup } from "./setup/setup.ts";
+import { createProgress } from "./util/progress.ts";
+import { registerGradeCommands } from "./commands.ts";
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  let debug = argv.includes("--debug");
+  let exitCode: ExitCode = EXIT.passed;
+  const program = new Command()
+    .name("kubegrade")
+    .description("Grades Kubernetes StatefulSet exercises on a real, throwaway cluster.")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("setup")
+    .description("install and start Docker if needed, build the kit node image (idempotent)")
+    .option("--rebuild", "rebuild the node image even if its inputs are unchanged")
+    .option("--debug", "stack traces on errors")
+    .action(async (opts: { rebuild?: boolean }) => {
+      const progress = createProgress({ env });
+      const result = await setup({ progress, rebuild: opts.rebuild, env });
+      progress.info(
+        `Setup done in ${(result.durationMs / 1000).toFixed(1)} s: ${result.node.image} ${result.node.built ? "built" : "already up to date"}.`,
+      );
+    });
+
+  const cluster = program.command("cluster").description("a warm cluster kept between grades");
+  cluster
+    .command("start")
+    .description("start a kit cluster and keep it running; `grade --reuse` uses it")
+    .option("--debug", "stack traces on errors")
+    .action(async () => {
+      const progress = createProgress({ env });
+      const c = await startWarmCluster(progress);
+      const path = join(cacheDir(env), "warm-kubeconfig.yaml");
+      await mkdir(cacheDir(env), { recursive: true });
+      await writeFile(path, c.kubeConfigYaml, { mode: 0o600 });
+      process.stdout.write(`Warm cluster ready: ${c.description}\nKubernetes ${c.kubernetesVersion}\nkubectl access: export KUBECONFIG=${path}\n`);
+    });
+  cluster
+    .command("stop")
+    .description("remove the warm cluster")
+    .action(async () => {
+      const id = await stopWarmCluster();
+      process.stdout.write(id ? `Removed the warm cluster ${id}.\n` : "No warm cluster was running.\n");
+    });
+  cluster
+    .command("status")
+    .description("show the warm cluster and any other kubegrade containers")
+    .action(async () => {
+      const managed = await listManaged();
+      if (!managed.length) {
+        process.stdout.write("No kubegrade cluster is running.\n");
+        return;
+      }
+      for (const c of managed) {
+        process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}  ${c.image}\n`);
+      }
+      if (managed.some((c) => c.warm && c.state === "running")) {
+        const warm = await warmCluster(createProgress({ env, quiet: true }), { startIfMissing: false });
+        process.stdout.write(`Warm cluster ready: Kubernetes ${warm.kubernetesVersion}, ${warm.description}\n`);
+      }
+    });
+
+  registerGradeCommands(program, {
+    env,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
+
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.passed : EXIT.usage;
+    }
+    printError(error, debug);
+    return exitCodeOf(error);
+  } finally {
+    const errors = await runAllCleanups();
+    for (const e of errors) process.stderr.write(`kubegrade: cleanup: ${e}\n`);
+  }
+}
+
+export function printError(error: unknown, debug: boolean): void {
+  const prefix =
+    error instanceof UsageError ? "kubegrade:" : error instanceof InfrastructureError ? "kubegrade: infrastructure error (not your submission's fault):" : "kubegrade: internal error (not your submission's fault):";
+  process.stderr.write(`${prefix} ${errorMessage(error)}\n`);
+  if (error instanceof InfrastructureError && error.hint) process.stderr.write(`  ${error.hint}\n`);
+  if (error instanceof UsageError && typeof error.cause === "string") process.stderr.write(`  ${error.cause}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else if (!(error instanceof UsageError)) process.stderr.write("  (run with --debug for details)\n");
+}
+
+export { Option, parseProvider };
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

@@ -1,0 +1,65 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { K3sContainer } from "@testcontainers/k3s";
+import { hostname } from "node:os";
+import { K3S_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
+import { InfrastructureError, errorMessage } from "../errors.ts";
+import { onProcessExit } from "./cleanup.ts";
+import { dockerClient } from "./docker.ts";
+import { waitForClusterReady } from "./ready.ts";
+import type { Cluster } from "./types.ts";
+
+/** rancher/k3s through @testcontainers/k3s, for machines that can pull it. Same handle, same readiness. */
+export async function startK3sCluster(options: { image?: string } = {}): Promise<Cluster> {
+  const image = options.image ?? K3S_IMAGE;
+  await dockerClient();
+  let started;
+  try {
+    started = await new K3sContainer(image)
+      .withLabels({ [LABELS.managed]: "true", [LABELS.ownerHost]: hostname(), [LABELS.ownerPid]: String(process.pid) })
+      .withStartupTimeout(TIMEOUTS.clusterStartMs)
+      .start();
+  } catch (error) {
+    throw new InfrastructureError(`k3s (${image}) did not start: ${errorMessage(error)}`, {
+      cause: error,
+      hint: "k3s needs its image from Docker Hub; on machines without a registry use --cluster kit (after `npm run setup`).",
+    });
+  }
+  const container = started;
+  const unregister = onProcessExit(`k3s ${container.getId().slice(0, 12)}`, async () => {
+    await container.stop({ timeout: 5_000 });
+  });
+  const yaml = container.getKubeConfig();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(yaml);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    await container.stop({ timeout: 5_000 });
+  };
+  try {
+    const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
+    const cluster: Cluster = {
+      provider: "k3s",
+      kubeConfig,
+      kubeConfigYaml: yaml,
+      kubernetesVersion: version,
+      description: `k3s ${image} in container ${container.getId().slice(0, 12)}`,
+      containerId: container.getId(),
+      owned: true,
+      stop,
+      async componentLogs() {
+        const logs = await container.logs({ tail: 200 });
+        const chunks: string[] = [];
+        for await (const chunk of logs) chunks.push(String(chunk));
+        return chunks.join("");
+      },
+      [Symbol.asyncDispose]: stop,
+    };
+    return cluster;
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
