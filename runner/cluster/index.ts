@@ -46,9 +46,12 @@ export async function chooseProvider(options: ClusterOptions): Promise<{ provide
   return { provider: "k3s", why: `${KIT_IMAGE} is not built here (npm run setup builds it)` };
 }
 
-/** Logs the node's start-up steps as progress details. */
+/** Logs the node's start-up steps as progress details (until the node is ready). */
 function nodeLogger(update: (detail: string) => void): (line: string) => void {
+  let done = false;
   return (line) => {
+    if (done) return;
+    if (/\] ready$/.test(line)) done = true;
     const match = /^kubegrade-node: \[[^\]]+\] (.*)$/.exec(line);
     if (match) update(match[1]);
   };
