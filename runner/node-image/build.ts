@@ -199,6 +199,7 @@ async function ensureDebootstrap(log: BuildLog): Promise<void> {
   if (!existsSync("/usr/bin/apt-get")) {
     throw new InfrastructureError("debootstrap is needed to build the node image's root filesystem and this is not a Debian-like system.");
   }
+  await log.run("apt-get", ["update", "-qq"], { env: { DEBIAN_FRONTEND: "noninteractive" } });
   await log.run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "debootstrap"], {
     env: { DEBIAN_FRONTEND: "noninteractive" },
   });
