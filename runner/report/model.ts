@@ -1,0 +1,72 @@
+/**
+ * The neutral report model: what `grade()` returns and what every reporter reads.
+ * The JSON report is this object as is; report.schema.json documents it.
+ */
+export type CheckStatus = "passed" | "failed" | "error" | "skipped";
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** Points earned: maxScore when passed, 0 otherwise. */
+  score: number;
+  maxScore: number;
+  /** For the student: what was expected, what was found, the likely fix. Empty when passed. */
+  feedback: string[];
+  durationMs: number;
+  /** Debug detail for instructors (stack traces only with --debug). */
+  evidence?: string[];
+}
+
+export type TimelineEventKind = "created" | "scheduled" | "ready" | "unready" | "deleted";
+
+export interface ReportTimelineEvent {
+  pod: string;
+  uid: string;
+  event: TimelineEventKind;
+  /** ISO 8601 time the grader received the event. */
+  at: string;
+}
+
+/** A step the grader itself took (delete pods, scale, patch), for the timeline picture. */
+export interface ReportStep {
+  label: string;
+  at: string;
+}
+
+export interface Refusal {
+  file: string;
+  line?: number;
+  column?: number;
+  /** "StatefulSet web" when the refusal is about one object. */
+  object?: string;
+  /** The field at fault, as a path: spec.template.spec.containers[0].securityContext.privileged */
+  field?: string;
+  message: string;
+}
+
+export interface GradeReport {
+  schemaVersion: 1;
+  exercise: string;
+  exerciseTitle: string;
+  /** The submission as given: a directory or a git URL. */
+  submission: string;
+  /** The git commit graded, when the submission is a git checkout. */
+  commit?: string;
+  score: number;
+  maxScore: number;
+  passed: boolean;
+  /** The submission was refused before grading (exit code 2): see refusals. */
+  refused: boolean;
+  refusals: Refusal[];
+  /** The grader or the cluster failed (exit code 3): never scored as the student's fault. */
+  infrastructureError?: string;
+  startedAt: string;
+  durationMs: number;
+  cluster: { provider: string; kubernetesVersion: string } | null;
+  checks: CheckResult[];
+  timeline: ReportTimelineEvent[];
+  steps: ReportStep[];
+  /** Things the student should know that cost no points ("namespace: default was ignored"). */
+  notes: string[];
+}
