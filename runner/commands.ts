@@ -1,10 +1,154 @@
-import type { Command } from "commander";
-import type { ExitCode } from "./errors.ts";
+/**
+ * grade, list and explain: plain async functions over options, registered on the CLI.
+ */
+import { Option, type Command } from "commander";
+import pc from "picocolors";
+import { TIMEOUTS } from "./config.ts";
+import { parseProvider } from "./cluster/index.ts";
+import { CHECKS } from "../checks/index.ts";
+import { UsageError, type ExitCode } from "./errors.ts";
+import { listExercises, loadExercise, maxScore } from "./exercise.ts";
+import { exitCodeForReport, grade } from "./grade.ts";
+import type { CheckResult, GradeReport } from "./report/model.ts";
+import { renderTable } from "./report/terminal.ts";
+import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
+import { createProgress } from "./util/progress.ts";
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
   setExitCode: (code: ExitCode) => void;
 }
 
-/** grade, list, explain: registered here once the grader exists. */
-export function registerGradeCommands(_program: Command, _context: CommandContext): void {}
+function useColour(env: NodeJS.ProcessEnv): boolean {
+  return !!process.stdout.isTTY && !("NO_COLOR" in env) && env.CI !== "true";
+}
+
+function formatRefusals(report: GradeReport): string {
+  const lines = ["The submission was refused before grading:"];
+  for (const r of report.refusals) {
+    const where = `${r.file}${r.line ? `:${r.line}${r.column ? `:${r.column}` : ""}` : ""}`;
+    lines.push(`  ${where}: ${r.object ? `${r.object}: ` : ""}${r.field ? `${r.field}: ` : ""}${r.message}`);
+  }
+  lines.push("Fix these and grade again (exit code 2).");
+  return lines.join("\n");
+}
+
+interface GradeCliOptions {
+  report?: string;
+  cluster?: string;
+  kubeconfig?: string;
+  context?: string;
+  reuse?: boolean;
+  keep?: boolean;
+  timeout?: string;
+  debug?: boolean;
+}
+
+export async function gradeCommand(exerciseId: string, dir: string | undefined, opts: GradeCliOptions, context: CommandContext): Promise<ExitCode> {
+  const { env } = context;
+  const specs = opts.report ? parseReportSpecsOrUsage(opts.report) : [];
+  const provider = parseProvider(opts.cluster, "--cluster");
+  let timeoutMs: number | undefined;
+  if (opts.timeout !== undefined) {
+    const seconds = Number(opts.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout ${opts.timeout}: a number of seconds is expected`);
+    timeoutMs = seconds * 1000;
+  }
+  const progress = createProgress({ env });
+  const colour = useColour(env);
+  const c = pc.createColors(colour);
+  const report = await grade({
+    exercise: exerciseId,
+    submission: dir ?? ".",
+    provider,
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    reuse: opts.reuse,
+    keep: opts.keep,
+    timeoutMs,
+    debug: opts.debug,
+    progress,
+    env,
+    checkProgress: {
+      started: (check) => progress.info(`${c.cyan("›")} ${check.id}: ${check.title}`),
+      finished: (result: CheckResult) => {
+        const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
+        progress.info(`${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`);
+      },
+    },
+    onNamespace: ({ namespace, kubeconfigPath }) => {
+      if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
+    },
+  });
+  if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
+  else process.stdout.write(`${renderTable(report, { colour })}\n`);
+  if (report.infrastructureError) {
+    process.stderr.write(`kubegrade: infrastructure error (not your submission's fault): ${report.infrastructureError}\n`);
+  }
+  for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
+  const written = await writeReports(report, specs, env);
+  for (const path of written) progress.info(`Report written: ${path}`);
+  return exitCodeForReport(report);
+}
+
+function parseReportSpecsOrUsage(value: string) {
+  try {
+    return parseReportSpecs(value);
+  } catch (error) {
+    throw new UsageError(`--report ${value}: ${(error as Error).message}`);
+  }
+}
+
+export function listCommand(): string {
+  return listExercises()
+    .map((id) => {
+      const e = loadExercise(id);
+      return `${id.padEnd(12)} ${String(maxScore(e)).padStart(3)} pts  ${e.title}`;
+    })
+    .join("\n");
+}
+
+export function explainCommand(exerciseId: string): string {
+  const e = loadExercise(exerciseId);
+  const lines = [`${e.title}`, "", e.summary, "", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`];
+  for (const check of e.checks) {
+    const definition = CHECKS.get(check.id);
+    lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition?.title ?? "(unknown check)"}`);
+    if (definition?.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
+  }
+  lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images: ${e.images.join(", ")}`);
+  lines.push(`Time budget: ${e.timeBudgetSeconds} s (plus up to ${TIMEOUTS.clusterStartMs / 1000} s to start a cluster)`);
+  return lines.join("\n");
+}
+
+export function registerGradeCommands(program: Command, context: CommandContext): void {
+  program
+    .command("grade")
+    .description("grade a submission: every *.yaml/*.yml below DIR (default: the current directory)")
+    .argument("<exercise>", "exercise id (see `kubegrade list`)")
+    .argument("[dir]", "submission directory", ".")
+    .option("--report <formats>", "reports to write, FORMAT=PATH[,FORMAT=PATH…]: json, junit, gradescope, classroom, summary, html")
+    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
+    .option("--kubeconfig <path>", "grade on an existing cluster")
+    .option("--context <name>", "kubeconfig context")
+    .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`; started and kept if there is none)")
+    .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
+    .option("--timeout <seconds>", "budget for the whole grade")
+    .option("--debug", "stack traces and component logs")
+    .action(async (exercise: string, dir: string, opts: GradeCliOptions) => {
+      context.setExitCode(await gradeCommand(exercise, dir, opts, context));
+    });
+  program
+    .command("list")
+    .description("the exercises kubegrade can grade")
+    .action(() => {
+      process.stdout.write(`${listCommand()}\n`);
+    });
+  program
+    .command("explain")
+    .description("what is checked in an exercise, and for how many points")
+    .argument("<exercise>")
+    .action((exercise: string) => {
+      process.stdout.write(`${explainCommand(exercise)}\n`);
+    });
+}

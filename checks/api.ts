@@ -1,0 +1,89 @@
+/**
+ * What a check is and what it may use. A check is a value: an id, a title, what it
+ * needs to run at all, whether it changes the cluster, its time budget, and tests that
+ * receive an explicit context. The runner turns each check into a mocha suite and each
+ * test into a mocha test; a failed chai assertion's message is the student's feedback,
+ * so write it for a student: the object and field, what was expected, what was found,
+ * and the likely fix.
+ */
+import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
+import type { ExecResult } from "../runner/kube/exec.ts";
+import type { Recorder } from "../runner/recorder.ts";
+
+/**
+ * What a check needs to run at all. Unmet, the check is skipped with the reason, never
+ * failed: a prerequisite is an object existing, not some unrelated field being right.
+ *   service      — the Service the exercise names exists
+ *   statefulset  — the StatefulSet the exercise names exists
+ *   pods-ready   — every pod of that StatefulSet (by its own replica count) became Ready
+ */
+export type Requirement = "service" | "statefulset" | "pods-ready";
+
+export interface CheckTest {
+  title: string;
+  run: () => Promise<void>;
+}
+
+export interface CheckDefinition<P = Record<string, unknown>> {
+  id: string;
+  title: string;
+  requires: Requirement[];
+  /** Deletes, scales or patches: runs after every non-destructive check. */
+  destructive: boolean;
+  /** Default time budget for the whole check. */
+  budgetMs: number;
+  tests: (ctx: CheckContext<P>) => CheckTest[];
+}
+
+export function defineCheck<P>(definition: CheckDefinition<P>): CheckDefinition<P> {
+  return definition;
+}
+
+export interface Deadlines {
+  /** Pods of the submission becoming Ready (after apply, after a deletion). */
+  podReadyMs: number;
+  execMs: number;
+  /** DNS catching up with a change (new pod IPs). */
+  dnsMs: number;
+}
+
+export interface CheckContext<P = Record<string, unknown>> {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  namespace: string;
+  /** The exercise's parameters merged with this check's own. */
+  params: P;
+  timeline: Recorder;
+  deadlines: Deadlines;
+  /**
+   * Retries `attempt` while it fails a chai assertion, until the named deadline; then
+   * rethrows the last assertion it failed (the last mismatch seen, not "timed out").
+   */
+  eventually<T>(what: string, deadlineMs: number, attempt: () => Promise<T>): Promise<T>;
+  /** Runs a command in a container of a pod of the submission. */
+  exec(pod: string, command: string[], options?: { container?: string }): Promise<ExecResult>;
+  /** Runs a command in the grader's busybox:1.28 probe pod in the grading namespace. */
+  probe(command: string[]): Promise<ExecResult>;
+  /** The StatefulSet the exercise names, as it is now (undefined when absent). */
+  statefulSet(): Promise<V1StatefulSet | undefined>;
+  /** Names of the StatefulSet's pods by its own replica count: web-0, web-1, … */
+  podNames(): Promise<string[]>;
+  /**
+   * Waits until the StatefulSet's pods are all Ready; throws an assertion naming the pod
+   * and its container state (ImagePullBackOff, CrashLoopBackOff, …) when they cannot be.
+   * Memoized for the grade: the first call waits, later calls reuse the answer.
+   */
+  podsReady(): Promise<Map<string, V1Pod>>;
+  /**
+   * Deletes the given pods (short grace period) and waits until the StatefulSet has made
+   * each again (new UID) and it is Ready. Returns the pods before and after.
+   */
+  recreatePods(names: string[], label: string): Promise<{ before: Map<string, V1Pod>; after: Map<string, V1Pod> }>;
+  /** Every pod of the StatefulSet deleted and recreated once per grade (shared by checks). */
+  recreateAllOnce(): Promise<{ before: Map<string, V1Pod>; after: Map<string, V1Pod> }>;
+  /** Marks a step of the grader's own on the timeline ("deleted web-0"). */
+  step(label: string): void;
+  /** Registers cleanup for something the check created; runs last-in-first-out after all checks. */
+  onCleanup(fn: () => Promise<void>): void;
+}

@@ -1,0 +1,40 @@
+import { assert } from "chai";
+import { defineCheck } from "./api.ts";
+import { mountAt, volumeKind } from "./support.ts";
+
+interface Params {
+  statefulset: string;
+  dataPath: string;
+}
+
+export default defineCheck<Params>({
+  id: "data-persistence",
+  title: "Data written in a pod survives the pod's deletion",
+  requires: ["statefulset", "pods-ready"],
+  destructive: true,
+  budgetMs: 90_000,
+  tests: (ctx) => [
+    {
+      title: "a file written in pod 0 is still there after pod 0 is recreated",
+      run: async () => {
+        const [first] = await ctx.podNames();
+        await ctx.podsReady();
+        const sts = await ctx.statefulSet();
+        const mount = mountAt(sts?.spec?.template?.spec, ctx.params.dataPath);
+        assert(mount, `No container of ${ctx.params.statefulset} mounts a volume at ${ctx.params.dataPath}, so nothing written there can persist.`);
+        const token = `kubegrade-${Math.random().toString(36).slice(2, 10)}`;
+        const file = `${ctx.params.dataPath.replace(/\/+$/, "")}/${token}.txt`;
+        const write = await ctx.exec(first, ["sh", "-c", `echo ${token} > ${file} && cat ${file}`], { container: mount.container });
+        assert(write.stdout.includes(token), `Could not write ${file} in ${first}: ${write.stderr.trim() || write.stdout.trim()}`);
+        await ctx.recreatePods([first], `deleted ${first}`);
+        const read = await ctx.exec(first, ["sh", "-c", `cat ${file} 2>/dev/null || true`], { container: mount.container });
+        assert(
+          read.stdout.includes(token),
+          `A file written to ${ctx.params.dataPath} in ${first} was gone after ${first} was recreated: ${ctx.params.dataPath} is on ` +
+            `${volumeKind(sts?.spec?.template?.spec, sts, mount.volume)}, which lives and dies with the pod. Mount a volumeClaimTemplate there.`,
+        );
+        await ctx.exec(first, ["rm", "-f", file], { container: mount.container }).catch(() => undefined);
+      },
+    },
+  ],
+});

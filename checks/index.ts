@@ -1,0 +1,13 @@
+/** Every check module by id: exercise definitions refer to checks by these ids. */
+import type { CheckDefinition } from "./api.ts";
+import dataPersistence from "./data-persistence.ts";
+import headlessService from "./headless-service.ts";
+import orderedCreation from "./ordered-creation.ts";
+import perPodStorage from "./per-pod-storage.ts";
+import podDns from "./pod-dns.ts";
+import stableIdentity from "./stable-identity.ts";
+import statefulsetSpec from "./statefulset-spec.ts";
+
+const all = [headlessService, statefulsetSpec, orderedCreation, perPodStorage, podDns, stableIdentity, dataPersistence] as CheckDefinition<unknown>[];
+
+export const CHECKS: ReadonlyMap<string, CheckDefinition<unknown>> = new Map(all.map((c) => [c.id, c]));

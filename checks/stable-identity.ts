@@ -1,0 +1,56 @@
+import { assert } from "chai";
+import type { V1Pod } from "@kubernetes/client-node";
+import { defineCheck, type CheckContext } from "./api.ts";
+
+interface Params {
+  statefulset: string;
+}
+
+async function hostnamesMatch(ctx: CheckContext<Params>, pods: Map<string, V1Pod>, when: string): Promise<void> {
+  for (const name of pods.keys()) {
+    const result = await ctx.exec(name, ["hostname"]);
+    const hostname = result.stdout.trim();
+    assert(hostname === name, `${when}, the hostname inside ${name} is "${hostname}"; a StatefulSet pod's hostname is its name. Remove any spec.template.spec.hostname setting.`);
+  }
+}
+
+export default defineCheck<Params>({
+  id: "stable-identity",
+  title: "Pods keep their names and hostnames when they are recreated",
+  requires: ["statefulset", "pods-ready"],
+  destructive: true,
+  budgetMs: 120_000,
+  tests: (ctx) => [
+    {
+      title: "pods <name>-0..N-1 are owned by the StatefulSet",
+      run: async () => {
+        const pods = await ctx.podsReady();
+        for (const [name, pod] of pods) {
+          const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);
+          assert(
+            owner?.kind === "StatefulSet" && owner.name === ctx.params.statefulset,
+            `Pod ${name} is ${owner ? `controlled by ${owner.kind} ${owner.name}` : "not controlled by anything"}, not by StatefulSet ${ctx.params.statefulset}.`,
+          );
+        }
+      },
+    },
+    {
+      title: "the hostname inside each pod is its name",
+      run: async () => {
+        await hostnamesMatch(ctx, await ctx.podsReady(), "Before any pod was recreated");
+      },
+    },
+    {
+      title: "after every pod is deleted, they come back under the same names with new UIDs",
+      run: async () => {
+        const { before, after } = await ctx.recreateAllOnce();
+        for (const [name, old] of before) {
+          const pod = after.get(name);
+          assert(pod, `After the pods were deleted, ${name} did not come back.`);
+          assert(pod.metadata?.uid !== old.metadata?.uid, `${name} kept its UID after deletion: it was not recreated.`);
+        }
+        await hostnamesMatch(ctx, after, "After the pods were recreated");
+      },
+    },
+  ],
+});

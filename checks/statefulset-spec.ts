@@ -1,0 +1,123 @@
+import { assert } from "chai";
+import { defineCheck } from "./api.ts";
+import { listing, mountAt, type ClaimParam } from "./support.ts";
+
+interface Params {
+  service: string;
+  statefulset: string;
+  replicas: number;
+  claims: ClaimParam[];
+}
+
+export default defineCheck<Params>({
+  id: "statefulset-spec",
+  title: "The StatefulSet is specified as the exercise asks",
+  requires: [],
+  destructive: false,
+  budgetMs: 30_000,
+  tests: (ctx) => {
+    const name = ctx.params.statefulset;
+    return [
+      {
+        title: `a StatefulSet named ${name} exists`,
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          if (sts) return;
+          // Say what was found instead, so the fix is obvious.
+          const [deployments, replicaSets, pods] = await Promise.all([
+            ctx.apps.listNamespacedDeployment({ namespace: ctx.namespace }),
+            ctx.apps.listNamespacedReplicaSet({ namespace: ctx.namespace }),
+            ctx.core.listNamespacedPod({ namespace: ctx.namespace }),
+          ]);
+          if (deployments.items.some((d) => d.metadata?.name === name)) {
+            assert.fail(
+              `${name} is a Deployment, not a StatefulSet. A Deployment's pods get random names and share one volume; ` +
+                `change kind to StatefulSet (apiVersion apps/v1) and add spec.serviceName and spec.volumeClaimTemplates.`,
+            );
+          }
+          if (replicaSets.items.some((r) => r.metadata?.name === name && !r.metadata?.ownerReferences?.length)) {
+            assert.fail(`${name} is a ReplicaSet, not a StatefulSet; change kind to StatefulSet.`);
+          }
+          const plain = pods.items.filter((p) => new RegExp(`^${name}-\\d+$`).test(p.metadata?.name ?? "") && !p.metadata?.ownerReferences?.length);
+          if (plain.length) {
+            assert.fail(
+              `Found plain Pods ${listing(plain.map((p) => p.metadata?.name ?? ""))} but no StatefulSet ${name}. ` +
+                "Pods named by hand get no stable identity or storage from Kubernetes; define one StatefulSet instead.",
+            );
+          }
+          assert.fail(`No StatefulSet named ${name} was found. Add a StatefulSet with metadata.name: ${name}.`);
+        },
+      },
+      {
+        title: `spec.serviceName names the Service ${ctx.params.service}`,
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          assert(sts, `No StatefulSet ${name}: nothing to check.`);
+          assert(
+            sts.spec?.serviceName === ctx.params.service,
+            `StatefulSet ${name} has spec.serviceName: ${sts.spec?.serviceName || "(empty)"}; it must name the headless Service ${ctx.params.service}, which gives the pods their DNS names.`,
+          );
+        },
+      },
+      {
+        title: "its selector matches its pod template",
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          assert(sts, `No StatefulSet ${name}: nothing to check.`);
+          const selector = sts.spec?.selector?.matchLabels ?? {};
+          const labels = sts.spec?.template?.metadata?.labels ?? {};
+          const mismatched = Object.entries(selector).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
+          assert(!mismatched.length, `spec.selector.matchLabels of StatefulSet ${name} (${mismatched.join(", ")}) is not among spec.template.metadata.labels.`);
+        },
+      },
+      {
+        title: `it asks for ${ctx.params.replicas} replicas`,
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          assert(sts, `No StatefulSet ${name}: nothing to check.`);
+          const replicas = sts.spec?.replicas ?? 1;
+          assert(
+            replicas === ctx.params.replicas,
+            `StatefulSet ${name} has spec.replicas: ${replicas}${sts.spec?.replicas === undefined ? " (unset, so 1)" : ""}; the exercise asks for ${ctx.params.replicas}.`,
+          );
+        },
+      },
+      {
+        title: "pods are managed OrderedReady (one at a time, in order)",
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          assert(sts, `No StatefulSet ${name}: nothing to check.`);
+          const policy = sts.spec?.podManagementPolicy ?? "OrderedReady";
+          assert(
+            policy === "OrderedReady",
+            `StatefulSet ${name} has spec.podManagementPolicy: ${policy}, which starts all pods at once. ` +
+              "The exercise wants ordered start-up: remove the field (OrderedReady is the default) or set it to OrderedReady.",
+          );
+        },
+      },
+      ...ctx.params.claims.map((claim) => ({
+        title: `a volumeClaimTemplate is mounted at ${claim.mountPath}`,
+        run: async () => {
+          const sts = await ctx.statefulSet();
+          assert(sts, `No StatefulSet ${name}: nothing to check.`);
+          const templates = (sts.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? "");
+          const mount = mountAt(sts.spec?.template?.spec, claim.mountPath);
+          assert(
+            templates.length > 0,
+            `StatefulSet ${name} has no spec.volumeClaimTemplates, so its pods share no per-pod storage. ` +
+              `Add a volumeClaimTemplate named ${claim.name} and mount it at ${claim.mountPath}.`,
+          );
+          assert(
+            mount,
+            `No container of StatefulSet ${name} mounts anything at ${claim.mountPath}. Add a volumeMount with name: ${templates[0]} and mountPath: ${claim.mountPath}.`,
+          );
+          assert(
+            templates.includes(mount.volume),
+            `Container ${mount.container} mounts volume ${mount.volume} at ${claim.mountPath}, but that is not one of the volumeClaimTemplates (${templates.join(", ")}). ` +
+              `Mount the claim template (name: ${templates[0]}) there instead.`,
+          );
+        },
+      })),
+    ];
+  },
+});

@@ -1,0 +1,56 @@
+/** Small pure helpers shared by check modules (unit-tested in test/unit/checks-support.test.ts). */
+import type { V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
+
+export interface ClaimParam {
+  name: string;
+  mountPath: string;
+}
+
+/** Seconds with one decimal for feedback ("0.0 s"), and ms precision under 0.1 s. */
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  return Math.abs(s) < 0.1 && ms !== 0 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+/** The container (and volume) that mounts `mountPath` in a pod spec, if any. */
+export function mountAt(spec: V1PodSpec | undefined, mountPath: string): { container: string; volume: string } | undefined {
+  const clean = (p: string) => p.replace(/\/+$/, "") || "/";
+  for (const c of spec?.containers ?? []) {
+    const mount = c.volumeMounts?.find((m) => clean(m.mountPath) === clean(mountPath));
+    if (mount) return { container: c.name, volume: mount.name };
+  }
+  return undefined;
+}
+
+/** What kind of volume a pod-spec volume name refers to, in words, for feedback. */
+export function volumeKind(spec: V1PodSpec | undefined, sts: V1StatefulSet | undefined, volume: string): string {
+  if (sts?.spec?.volumeClaimTemplates?.some((t) => t.metadata?.name === volume)) return "a volumeClaimTemplate";
+  const v = spec?.volumes?.find((x) => x.name === volume);
+  if (!v) return "an undeclared volume";
+  const kind = Object.keys(v).find((k) => k !== "name");
+  return kind ? `a ${kind} volume` : "a volume";
+}
+
+/** IPv4 addresses that busybox nslookup printed for the name asked (after the "Name:" line). */
+export function nslookupAddresses(output: string): string[] {
+  const at = output.search(/^Name:/m);
+  if (at === -1) return [];
+  const tail = output.slice(at);
+  return [...new Set([...tail.matchAll(/\b(\d{1,3}(?:\.\d{1,3}){3})\b/g)].map((m) => m[1]))];
+}
+
+/** "web-0, web-1 and web-2" */
+export function listing(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || !Object.keys(selector).length) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(",") : "(none)";
+}

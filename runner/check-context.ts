@@ -1,0 +1,200 @@
+/**
+ * The context every check receives: the cluster seen from the grading namespace, the
+ * recorded timeline, and helpers whose waits have named deadlines and turn what the
+ * student's objects do into assertions a student can act on.
+ */
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
+import { AssertionError } from "chai";
+import { setTimeout as delay } from "node:timers/promises";
+import type { CheckContext, Deadlines } from "../checks/api.ts";
+import { InfrastructureError } from "./errors.ts";
+import { execInPod, type ExecResult } from "./kube/exec.ts";
+import { describePod, isReady, podProblem } from "./kube/pods.ts";
+import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
+import { applyObjects } from "./kube/apply.ts";
+import type { Recorder } from "./recorder.ts";
+import { DeadlineError } from "./util/wait.ts";
+
+export const PROBE_POD = "kubegrade-probe";
+const MAX_PODS = 10;
+
+export interface GradeSession {
+  kc: KubeConfig;
+  namespace: string;
+  params: Record<string, unknown>;
+  timeline: Recorder;
+  deadlines: Deadlines & { execMs: number; probePodMs: number };
+  cleanups: (() => Promise<void>)[];
+  /** Shared between checks: memoized waits and once-per-grade steps. */
+  memo: Map<string, Promise<unknown>>;
+  signal?: AbortSignal;
+}
+
+function once<T>(session: GradeSession, key: string, make: () => Promise<T>): Promise<T> {
+  let value = session.memo.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = make();
+    session.memo.set(key, value);
+  }
+  return value;
+}
+
+export function createCheckContext<P>(session: GradeSession, checkParams: Record<string, unknown> = {}): CheckContext<P> {
+  const { kc, namespace } = session;
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const params = { ...session.params, ...checkParams } as Record<string, unknown>;
+  const stsName = String(params.statefulset ?? "");
+
+  const statefulSet = async (): Promise<V1StatefulSet | undefined> =>
+    apps.readNamespacedStatefulSet({ name: stsName, namespace }).catch((error: { code?: number }) => {
+      if (error?.code === 404) return undefined;
+      throw error;
+    });
+
+  const podNames = async (): Promise<string[]> => {
+    const sts = await statefulSet();
+    const replicas = Math.min(Math.max(sts?.spec?.replicas ?? 1, 1), MAX_PODS);
+    return Array.from({ length: replicas }, (_, i) => `${stsName}-${i}`);
+  };
+
+  /** Waits for the named pods to be Ready; a student's fault becomes an assertion. */
+  const waitReady = async (names: string[], what: string, notUids: Set<string> = new Set()): Promise<Map<string, V1Pod>> => {
+    try {
+      const pods = await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace }, {
+        what,
+        deadlineMs: session.deadlines.podReadyMs,
+        signal: session.signal,
+        condition: (all) => {
+          const states: string[] = [];
+          let ready = 0;
+          for (const name of names) {
+            const pod = all.get(name);
+            if (!pod || notUids.has(pod.metadata?.uid ?? "")) {
+              states.push(`${name} not created yet`);
+              continue;
+            }
+            const problem = podProblem(pod);
+            if (problem) return { fail: problem };
+            if (isReady(pod) && !pod.metadata?.deletionTimestamp) ready++;
+            else states.push(describePod(pod));
+          }
+          return ready === names.length ? true : { pending: `${ready}/${names.length} Ready; ${states.join("; ")}` };
+        },
+      });
+      return new Map(names.map((n) => [n, pods.get(n) as V1Pod]));
+    } catch (error) {
+      if (error instanceof ConditionFailed) {
+        throw new AssertionError(`${error.message.replace(/^[^:]+: /, "")}. Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`);
+      }
+      if (error instanceof DeadlineError) {
+        throw new AssertionError(
+          `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(error.deadlineMs / 1000)} s: ${error.lastObserved}.`,
+        );
+      }
+      throw error;
+    }
+  };
+
+  const podsReady = () =>
+    once(session, "pods-ready", async () => waitReady(await podNames(), `pods of StatefulSet ${stsName} Ready`));
+
+  const step = (label: string) => session.timeline.mark(label);
+
+  const recreatePods = async (names: string[], label: string) => {
+    const before = new Map<string, V1Pod>();
+    for (const name of names) before.set(name, await core.readNamespacedPod({ name, namespace }));
+    step(label);
+    for (const name of names) {
+      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 1 });
+    }
+    const oldUids = new Set([...before.values()].map((p) => p.metadata?.uid ?? ""));
+    const after = await waitReady(names, `${names.join(", ")} recreated and Ready`, oldUids);
+    session.memo.set("pods-ready", Promise.resolve(await refresh(names)));
+    return { before, after };
+  };
+
+  const refresh = async (names: string[]) => {
+    const map = new Map<string, V1Pod>();
+    for (const name of names) map.set(name, await core.readNamespacedPod({ name, namespace }));
+    return map;
+  };
+
+  const ensureProbe = () =>
+    once(session, "probe", async () => {
+      await applyObjects(kc, namespace, [
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: PROBE_POD, labels: { "kubegrade.dev/probe": "true" } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            automountServiceAccountToken: false,
+            containers: [{ name: "probe", image: "busybox:1.28", command: ["sleep", "3600"] }],
+          },
+        } as never,
+      ]);
+      try {
+        await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace, fieldSelector: `metadata.name=${PROBE_POD}` }, {
+          what: "the grader's probe pod Ready",
+          deadlineMs: session.deadlines.probePodMs,
+          condition: (pods) => {
+            const pod = pods.get(PROBE_POD);
+            if (!pod) return { pending: "not created" };
+            const problem = podProblem(pod);
+            if (problem) return { fail: problem };
+            return isReady(pod) ? true : { pending: describePod(pod) };
+          },
+        });
+      } catch (error) {
+        throw new InfrastructureError(`The grader's probe pod did not start: ${(error as Error).message}`);
+      }
+    });
+
+  const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> =>
+    execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
+
+  return {
+    kc,
+    core,
+    apps,
+    namespace,
+    params: params as P,
+    timeline: session.timeline,
+    deadlines: session.deadlines,
+    async eventually<T>(_what: string, deadlineMs: number, attempt: () => Promise<T>): Promise<T> {
+      const started = performance.now();
+      let wait = 200;
+      for (;;) {
+        try {
+          return await attempt();
+        } catch (error) {
+          if (!(error instanceof AssertionError)) throw error;
+          if (performance.now() - started + wait > deadlineMs) throw error;
+          session.signal?.throwIfAborted();
+          await delay(wait);
+          wait = Math.min(wait * 1.5, 1000);
+        }
+      }
+    },
+    exec,
+    async probe(command) {
+      await ensureProbe();
+      return exec(PROBE_POD, command);
+    },
+    statefulSet,
+    podNames,
+    podsReady,
+    recreatePods,
+    recreateAllOnce: () =>
+      once(session, "recreate-all", async () => {
+        const names = await podNames();
+        await podsReady();
+        return recreatePods(names, `deleted every pod of ${stsName}`);
+      }),
+    step,
+    onCleanup(fn) {
+      session.cleanups.push(fn);
+    },
+  };
+}

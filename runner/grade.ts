@@ -1,0 +1,265 @@
+/**
+ * grade(options) → GradeReport, in this order: load and validate the submission (no
+ * cluster for a refused one) → obtain a cluster → a fresh namespace → start recording
+ * pod/PVC events → server-side apply as the namespace-confined identity → checks
+ * (non-destructive, then destructive) → score → teardown, always.
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { existsSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { cacheDir, TIMEOUTS } from "./config.ts";
+import { obtainCluster, type Cluster, type ProviderName } from "./cluster/index.ts";
+import { onProcessExit } from "./cluster/cleanup.ts";
+import { PROBE_POD, type GradeSession } from "./check-context.ts";
+import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "./errors.ts";
+import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
+import { applyObjects } from "./kube/apply.ts";
+import { createGradingNamespace, type GradingNamespace } from "./namespace.ts";
+import { Recorder } from "./recorder.ts";
+import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
+import { runChecks, type CheckProgress } from "./run-checks.ts";
+import { loadSubmission, type SubmittedObject } from "./submission/load.ts";
+import { validateSubmission } from "./submission/validate.ts";
+import type { Progress } from "./util/progress.ts";
+
+export interface GradeOptions {
+  exercise: string;
+  /** The submission directory. */
+  submission: string;
+  /** Shown in the report instead of the directory (a git URL). */
+  submissionLabel?: string;
+  commit?: string;
+  provider?: ProviderName;
+  kubeconfig?: string;
+  context?: string;
+  reuse?: boolean;
+  /** Leave the namespace (and a started cluster, as the warm one) in place. */
+  keep?: boolean;
+  /** Budget for the whole grade; the exercise's own budget plus cluster start when absent. */
+  timeoutMs?: number;
+  debug?: boolean;
+  progress: Progress;
+  checkProgress?: CheckProgress;
+  /** Grade on this cluster and leave it running (tests, batches). */
+  cluster?: Cluster;
+  env?: NodeJS.ProcessEnv;
+  /** Called once the namespace exists (with --keep: how to reach it). */
+  onNamespace?: (info: { namespace: string; kubeconfigPath?: string }) => void;
+}
+
+/** Apply order: what others refer to first, workloads last. */
+const APPLY_ORDER = ["ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "PodDisruptionBudget"];
+function applyRank(kind: string): number {
+  const index = APPLY_ORDER.indexOf(kind);
+  return index === -1 ? APPLY_ORDER.length : index;
+}
+
+/** 0 passed, 1 not passed, 2 refused before grading, 3 the grader or the cluster failed. */
+export function exitCodeForReport(report: GradeReport): ExitCode {
+  if (report.refused) return EXIT.usage;
+  if (report.infrastructureError) return EXIT.internal;
+  return report.passed ? EXIT.passed : EXIT.notPassed;
+}
+
+function emptyReport(exercise: ExerciseDefinition, options: GradeOptions, startedAt: Date): GradeReport {
+  return {
+    schemaVersion: 1,
+    exercise: exercise.id,
+    exerciseTitle: exercise.title,
+    submission: options.submissionLabel ?? options.submission,
+    ...(options.commit ? { commit: options.commit } : {}),
+    score: 0,
+    maxScore: maxScore(exercise),
+    passed: false,
+    refused: false,
+    refusals: [],
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    cluster: null,
+    checks: exercise.checks.map((c) => ({ id: c.id, title: c.id, status: "skipped", score: 0, maxScore: c.points, feedback: [], durationMs: 0 })),
+    timeline: [],
+    steps: [],
+    notes: [],
+  };
+}
+
+function finish(report: GradeReport, exercise: ExerciseDefinition, started: number): GradeReport {
+  report.score = report.checks.reduce((sum, c) => sum + c.score, 0);
+  const needed = exercise.passScore ?? report.maxScore;
+  report.passed = !report.refused && !report.infrastructureError && report.score >= needed;
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+function refuse(report: GradeReport, refusals: Refusal[]): GradeReport {
+  report.refused = true;
+  report.refusals = refusals;
+  report.checks = report.checks.map((c) => ({ ...c, status: "skipped", feedback: ["Not run: the submission was refused before grading."] }));
+  return report;
+}
+
+function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === "string") {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch {
+      return body.slice(0, 500);
+    }
+  }
+  return errorMessage(error).split("\n")[0];
+}
+
+export async function grade(options: GradeOptions): Promise<GradeReport> {
+  const started = performance.now();
+  const startedAt = new Date();
+  const exercise = loadExercise(options.exercise);
+  const dir = resolve(options.submission);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`submission ${options.submission}: not a directory`);
+  }
+  const report = emptyReport(exercise, options, startedAt);
+
+  // 1. Load and validate, before any cluster starts.
+  const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir));
+  const validation = validateSubmission(loaded.objects, exercise);
+  report.notes.push(...validation.notes);
+  const refusals = [...loaded.refusals, ...validation.refusals];
+  if (refusals.length) return finish(refuse(report, refusals), exercise, started);
+
+  const budgetMs = options.timeoutMs ?? exercise.timeBudgetSeconds * 1000 + TIMEOUTS.clusterStartMs;
+  const abort = new AbortController();
+  const budgetTimer = setTimeout(() => abort.abort(new Error(`the grade exceeded its time budget of ${Math.round(budgetMs / 1000)} s`)), budgetMs);
+  const teardown: { what: string; run: () => Promise<void> }[] = [];
+  let cluster: Cluster | undefined = options.cluster;
+  let recorder: Recorder | undefined;
+  const unregister = onProcessExit("grade teardown", async () => {
+    for (const t of [...teardown].reverse()) await t.run().catch(() => {});
+  });
+
+  try {
+    // 2. Cluster.
+    if (!cluster) {
+      cluster = await obtainCluster({
+        provider: options.provider,
+        kubeconfig: options.kubeconfig,
+        context: options.context,
+        reuse: options.reuse || options.keep,
+        progress: options.progress,
+        env: options.env,
+      });
+      const owned = cluster;
+      if (!options.keep) teardown.push({ what: "cluster", run: () => owned.stop() });
+    }
+    report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };
+
+    // 3. Namespace.
+    const ns: GradingNamespace = await options.progress.step("Creating the grading namespace", () =>
+      createGradingNamespace(cluster!.kubeConfig, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
+    );
+    if (!options.keep) teardown.push({ what: `namespace ${ns.name}`, run: () => ns.remove() });
+    let kubeconfigPath: string | undefined;
+    if (options.keep) {
+      kubeconfigPath = join(cacheDir(options.env), `kept-${ns.name}.kubeconfig`);
+      await mkdir(cacheDir(options.env), { recursive: true });
+      await writeFile(kubeconfigPath, cluster.kubeConfigYaml, { mode: 0o600 });
+    }
+    options.onNamespace?.({ namespace: ns.name, kubeconfigPath });
+
+    // 4. Record from before the apply.
+    recorder = new Recorder(cluster.kubeConfig, ns.name);
+    await recorder.start();
+    const rec = recorder;
+    teardown.push({ what: "recorder", run: async () => rec.stop() });
+
+    // 5. Apply as the namespace-confined identity.
+    const objects = [...loaded.objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
+    const applyRefusals = await options.progress.step(`Applying ${objects.length} object(s) (server-side apply)`, () =>
+      applySubmission(ns, objects),
+    );
+    if (applyRefusals.length) return refuse(report, applyRefusals);
+
+    // 6. Checks.
+    const session: GradeSession = {
+      kc: cluster.kubeConfig,
+      namespace: ns.name,
+      params: exercise.params,
+      timeline: recorder,
+      deadlines: {
+        podReadyMs: TIMEOUTS.podReadyMs,
+        execMs: TIMEOUTS.execMs,
+        dnsMs: 10_000,
+        probePodMs: TIMEOUTS.probePodMs,
+      },
+      cleanups: [],
+      memo: new Map(),
+      signal: abort.signal,
+    };
+    const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
+    for (const c of session.cleanups.reverse()) await c().catch(() => {});
+    if (abort.signal.aborted) {
+      report.infrastructureError = errorMessage(abort.signal.reason);
+      report.checks = checks.map((c) => (c.status === "passed" || c.status === "failed" ? c : { ...c, status: "error", score: 0 }));
+    } else {
+      report.checks = checks;
+    }
+    if (options.keep) report.notes.push(`Kept namespace ${ns.name}${kubeconfigPath ? ` (kubectl --kubeconfig ${kubeconfigPath} -n ${ns.name} get pods)` : ""}.`);
+    return report;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    report.infrastructureError = errorMessage(error);
+    report.checks = report.checks.map((c): CheckResult => ({
+      ...c,
+      status: "error",
+      score: 0,
+      feedback: [`Not graded: the grader or the cluster failed (not your submission's fault): ${errorMessage(error)}`],
+    }));
+    if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
+    return report;
+  } finally {
+    clearTimeout(budgetTimer);
+    if (recorder) {
+      report.timeline = recorder.events
+        .filter((e) => e.pod !== PROBE_POD)
+        .map((e) => ({ pod: e.pod, uid: e.uid, event: e.event, at: new Date(e.at).toISOString() }));
+      report.steps = recorder.steps.map((s) => ({ label: s.label, at: new Date(s.at).toISOString() }));
+    }
+    const errors: string[] = [];
+    for (const t of [...teardown].reverse()) {
+      await t.run().catch((e: unknown) => errors.push(`${t.what}: ${errorMessage(e)}`));
+    }
+    unregister();
+    if (errors.length) report.notes.push(`Cleanup problems: ${errors.join("; ")}`);
+    finish(report, exercise, started);
+  }
+}
+
+async function applySubmission(ns: GradingNamespace, objects: SubmittedObject[]): Promise<Refusal[]> {
+  const refusals: Refusal[] = [];
+  for (const object of objects) {
+    const body = { ...object.body, metadata: { ...(object.body.metadata as object), namespace: ns.name } } as KubernetesObject;
+    try {
+      await applyObjects(ns.submitter, ns.name, [body]);
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      const message = apiMessage(error);
+      // Server-side apply answers 500 when the object does not fit its type ("expected
+      // numeric, got string"): that is the submission's fault, like a 4xx.
+      const badObject = code === 500 && /failed to create typed patch object/.test(message);
+      if ((code && code >= 400 && code < 500 && code !== 408 && code !== 429) || badObject) {
+        refusals.push({
+          file: object.file,
+          line: object.line,
+          column: object.column,
+          object: `${object.kind} ${object.name}`,
+          message: `the API server refused it: ${message.replace(/^failed to create typed patch object \([^)]*\): /, "")}`,
+        });
+        continue;
+      }
+      throw new InfrastructureError(`applying ${object.kind} ${object.name} failed: ${apiMessage(error)}`, { cause: error });
+    }
+  }
+  return refusals;
+}

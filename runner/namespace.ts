@@ -1,0 +1,92 @@
+/**
+ * A fresh namespace per grade: labelled for cleanup, Pod Security "baseline" enforced,
+ * a ResourceQuota and LimitRange sized by the exercise, and a ServiceAccount that may
+ * only edit that namespace — the submission is applied as that identity, so the API
+ * server itself refuses anything outside it.
+ */
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { randomBytes } from "node:crypto";
+import { LABELS } from "./config.ts";
+import type { ExerciseDefinition } from "./exercise.ts";
+import { waitUntil } from "./util/wait.ts";
+
+export const SUBMITTER = "kubegrade-submitter";
+
+export interface GradingNamespace {
+  name: string;
+  /** Access confined to the namespace (the ClusterRole "edit" bound inside it). */
+  submitter: KubeConfig;
+  remove(): Promise<void>;
+}
+
+export async function createGradingNamespace(
+  admin: KubeConfig,
+  exercise: ExerciseDefinition,
+  options: { deadlineMs: number; name?: string },
+): Promise<GradingNamespace> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const name = options.name ?? `kg-${exercise.id}-${randomBytes(3).toString("hex")}`;
+  await core.createNamespace({
+    body: {
+      metadata: {
+        name,
+        labels: {
+          [LABELS.managed]: "true",
+          "kubegrade.dev/exercise": exercise.id,
+          "pod-security.kubernetes.io/enforce": "baseline",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/warn": "baseline",
+        },
+      },
+    },
+  });
+  const remove = async () => {
+    await core.deleteNamespace({ name, gracePeriodSeconds: 0, propagationPolicy: "Background" }).catch((error: { code?: number }) => {
+      if (error?.code !== 404) throw error;
+    });
+  };
+  try {
+    await core.createNamespacedResourceQuota({ namespace: name, body: { metadata: { name: "kubegrade" }, spec: { hard: exercise.quota } } });
+    await core.createNamespacedLimitRange({
+      namespace: name,
+      body: {
+        metadata: { name: "kubegrade" },
+        spec: {
+          limits: [{ type: "Container", defaultRequest: exercise.containerDefaults.requests, _default: exercise.containerDefaults.limits }],
+        },
+      },
+    });
+    await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER } } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: name,
+      body: {
+        metadata: { name: SUBMITTER },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+        subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace: name }],
+      },
+    });
+    // Pods cannot be created before the service-account controller has made `default`.
+    await waitUntil(`ServiceAccount default in ${name}`, options.deadlineMs, async () =>
+      (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
+    );
+    const token = await core.createNamespacedServiceAccountToken({
+      name: SUBMITTER,
+      namespace: name,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
+    const submitter = new KubeConfig();
+    submitter.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: SUBMITTER, token: token.status?.token }],
+      contexts: [{ name: "submitter", cluster: cluster.name, user: SUBMITTER, namespace: name }],
+      currentContext: "submitter",
+    });
+    return { name, submitter, remove };
+  } catch (error) {
+    await remove().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Runs an exercise's checks through mocha's programmatic API: one fresh Mocha per grade,
+ * one suite per check (non-destructive checks first, then destructive ones, each group
+ * in the exercise's order), one test per assertion group. A suite whose prerequisite is
+ * missing is skipped with the reason. Results are collected from the runner's events
+ * into CheckResults; mocha prints nothing.
+ */
+import { AssertionError } from "chai";
+import Mocha from "mocha";
+import type { CheckDefinition, Requirement } from "../checks/api.ts";
+import { CHECKS } from "../checks/index.ts";
+import { createCheckContext, type GradeSession } from "./check-context.ts";
+import type { ExerciseCheck, ExerciseDefinition } from "./exercise.ts";
+import type { CheckResult } from "./report/model.ts";
+
+export interface CheckProgress {
+  started(check: { id: string; title: string }): void;
+  finished(result: CheckResult): void;
+}
+
+interface Planned {
+  config: ExerciseCheck;
+  definition: CheckDefinition<unknown>;
+}
+
+export function planChecks(exercise: ExerciseDefinition): Planned[] {
+  const planned = exercise.checks.map((config) => {
+    const definition = CHECKS.get(config.id);
+    if (!definition) throw new Error(`exercise ${exercise.id} names check ${config.id}, which does not exist in checks/`);
+    return { config, definition };
+  });
+  return [...planned.filter((p) => !p.definition.destructive), ...planned.filter((p) => p.definition.destructive)];
+}
+
+/** Why a prerequisite is not met, or undefined when it is. Memoized per grade. */
+async function unmet(session: GradeSession, requirement: Requirement): Promise<string | undefined> {
+  const ctx = createCheckContext<{ service?: string; statefulset?: string }>(session);
+  const key = `gate:${requirement}`;
+  let result = session.memo.get(key) as Promise<string | undefined> | undefined;
+  if (!result) {
+    result = (async () => {
+      switch (requirement) {
+        case "service": {
+          const svc = await ctx.core.readNamespacedService({ name: String(ctx.params.service), namespace: ctx.namespace }).catch(() => undefined);
+          return svc ? undefined : `Service ${ctx.params.service} does not exist (see headless-service).`;
+        }
+        case "statefulset":
+          return (await ctx.statefulSet()) ? undefined : `StatefulSet ${ctx.params.statefulset} does not exist (see statefulset-spec).`;
+        case "pods-ready":
+          try {
+            await ctx.podsReady();
+            return undefined;
+          } catch (error) {
+            if (error instanceof AssertionError) return `The pods never all became Ready, so this could not be observed (see ordered-creation): ${error.message}`;
+            throw error;
+          }
+      }
+    })();
+    session.memo.set(key, result);
+  }
+  return result;
+}
+
+class SilentReporter extends Mocha.reporters.Base {}
+
+export async function runChecks(
+  exercise: ExerciseDefinition,
+  session: GradeSession,
+  options: { progress?: CheckProgress; debug?: boolean } = {},
+): Promise<CheckResult[]> {
+  const plan = planChecks(exercise);
+  const mocha = new Mocha({ reporter: SilentReporter as never, bail: false, allowUncaught: false });
+  mocha.cleanReferencesAfterRun(true);
+  const results = new Map<string, CheckResult>();
+  const started = new Map<string, number>();
+  const skipReasons = new Map<string, string>();
+  const failures = new Map<string, { assertion: string[]; errors: string[]; evidence: string[] }>();
+
+  for (const { config, definition } of plan) {
+    const suite = Mocha.Suite.create(mocha.suite, definition.id);
+    const budget = (config.budgetSeconds ?? 0) * 1000 || definition.budgetMs;
+    suite.timeout(budget);
+    const ctx = createCheckContext(session, config.params ?? {});
+    suite.beforeAll(async function (this: Mocha.Context) {
+      this.timeout(session.deadlines.podReadyMs + 30_000);
+      started.set(definition.id, performance.now());
+      options.progress?.started({ id: definition.id, title: definition.title });
+      for (const requirement of definition.requires) {
+        const reason = await unmet(session, requirement);
+        if (reason) {
+          skipReasons.set(definition.id, reason);
+          this.skip();
+        }
+      }
+    });
+    for (const test of definition.tests(ctx)) {
+      suite.addTest(new Mocha.Test(test.title, test.run));
+    }
+  }
+
+  const record = (id: string, error?: unknown) => {
+    const entry = failures.get(id) ?? { assertion: [], errors: [], evidence: [] };
+    failures.set(id, entry);
+    if (!error) return;
+    if (error instanceof AssertionError) {
+      entry.assertion.push(error.message);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      entry.errors.push(message);
+      if (options.debug && error instanceof Error && error.stack) entry.evidence.push(error.stack);
+    }
+  };
+
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on("fail", (runnable: Mocha.Runnable, error: unknown) => {
+      const id = suiteId(runnable);
+      if (id) record(id, error);
+    });
+    runner.on("suite end", (suite: Mocha.Suite) => {
+      const planned = plan.find((p) => p.definition.id === suite.title && suite.parent?.root);
+      if (!planned) return;
+      const result = summarise(planned, failures.get(planned.definition.id), skipReasons.get(planned.definition.id), started.get(planned.definition.id));
+      results.set(result.id, result);
+      options.progress?.finished(result);
+    });
+  });
+
+  mocha.dispose();
+  for (const { config, definition } of plan) {
+    if (!results.has(definition.id)) {
+      results.set(definition.id, {
+        id: definition.id, title: definition.title, status: "error", score: 0, maxScore: config.points,
+        feedback: ["The grader did not run this check (internal error)."], durationMs: 0,
+      });
+    }
+  }
+  // Report in the exercise's order, whatever order they ran in.
+  return exercise.checks.map((c) => results.get(c.id) as CheckResult);
+}
+
+function suiteId(runnable: Mocha.Runnable): string | undefined {
+  let suite: Mocha.Suite | undefined = runnable.parent;
+  while (suite && suite.parent && !suite.parent.root) suite = suite.parent;
+  return suite?.title;
+}
+
+function summarise(
+  planned: Planned,
+  failure: { assertion: string[]; errors: string[]; evidence: string[] } | undefined,
+  skipReason: string | undefined,
+  startedAt: number | undefined,
+): CheckResult {
+  const { config, definition } = planned;
+  const base = {
+    id: definition.id,
+    title: definition.title,
+    maxScore: config.points,
+    durationMs: startedAt === undefined ? 0 : Math.round(performance.now() - startedAt),
+  };
+  if (failure?.errors.length) {
+    return {
+      ...base, status: "error", score: 0,
+      feedback: [...failure.assertion, ...failure.errors.map((e) => `The grader could not finish this check (not your submission's fault): ${e}`)],
+      ...(failure.evidence.length ? { evidence: failure.evidence } : {}),
+    };
+  }
+  if (failure?.assertion.length) return { ...base, status: "failed", score: 0, feedback: failure.assertion };
+  if (skipReason) return { ...base, status: "skipped", score: 0, feedback: [`Not run: ${skipReason}`] };
+  return { ...base, status: "passed", score: config.points, feedback: [] };
+}
