@@ -11,9 +11,8 @@
  * passing tests rather than points, so that table can differ from our score when checks
  * carry different points; the points Classroom records are ours.
  */
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import type { CheckResult, GradeReport } from "../model.ts";
+import { envFile, isEnvFile, writeText } from "./files.ts";
 import { feedbackLines, formatRefusal } from "./text.ts";
 
 export type ClassroomStatus = "pass" | "fail" | "error";
@@ -87,21 +86,8 @@ export async function writeClassroom(
 ): Promise<string> {
   const target = path ?? envFile(env, "GITHUB_OUTPUT") ?? CLASSROOM_DEFAULT_FILE;
   const line = `result=${classroomOutput(report)}\n`;
-  await mkdir(dirname(resolve(target)), { recursive: true });
-  if (isEnvFile(target, env.GITHUB_OUTPUT)) await appendFile(target, line);
-  else await writeFile(target, line);
+  await writeText(target, line, isEnvFile(target, env.GITHUB_OUTPUT));
   return target;
-}
-
-/** The file an environment variable names; unset and empty are the same. */
-export function envFile(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** True when `target` is the file an environment variable names (append, never replace). */
-export function isEnvFile(target: string, envValue: string | undefined): boolean {
-  return envValue !== undefined && envValue !== "" && resolve(target) === resolve(envValue);
 }
 
 function overallStatus(report: GradeReport): ClassroomStatus {

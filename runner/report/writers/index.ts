@@ -13,11 +13,11 @@
  *
  * Paths cannot contain commas (the list separator).
  */
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import type { GradeReport } from "../model.ts";
-import { classroomOutput, envFile, isEnvFile, writeClassroom } from "./classroom.ts";
+import { classroomOutput, writeClassroom } from "./classroom.ts";
+import { envFile, isEnvFile, writeText } from "./files.ts";
 import { toGradescope } from "./gradescope.ts";
 import { toHtml } from "./html.ts";
 import { toJson } from "./json.ts";
@@ -107,10 +107,7 @@ export async function writeReports(
     } else {
       throw new UsageError(`the ${spec.format} report needs a path`);
     }
-    const text = RENDERERS[spec.format](report);
-    await mkdir(dirname(resolve(target)), { recursive: true });
-    if (append) await appendFile(target, text);
-    else await writeFile(target, text);
+    await writeText(target, RENDERERS[spec.format](report), append);
     written.push(target);
   }
   return written;

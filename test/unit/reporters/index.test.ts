@@ -91,7 +91,7 @@ describe("reporters: --report specs and writing", () => {
       const summaryFile = join(dir, "step_summary");
       const outputFile = join(dir, "output");
       writeFileSync(summaryFile, "# earlier step\n");
-      writeFileSync(outputFile, "other=1\n");
+      writeFileSync(outputFile, "other=1"); // no final newline: the result must still start a line
       const report = fixture("passing");
       const written = await writeReports(report, parseReportSpecs("summary,classroom"), { GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: outputFile });
       expect(written).to.deep.equal([summaryFile, outputFile]);
