@@ -88,12 +88,24 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
         throw new AssertionError(`${error.message.replace(/^[^:]+: /, "")}. Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`);
       }
       if (error instanceof DeadlineError) {
+        const probes = await probeFailures(names);
         throw new AssertionError(
-          `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(error.deadlineMs / 1000)} s: ${error.lastObserved}.`,
+          `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(error.deadlineMs / 1000)} s: ${error.lastObserved}.${probes}`,
         );
       }
       throw error;
     }
+  };
+
+  /** The last readiness-probe failure of each pod, from its events (kubelet reports them nowhere else). */
+  const probeFailures = async (names: string[]): Promise<string> => {
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: "reason=Unhealthy" }).catch(() => undefined);
+    const lines: string[] = [];
+    for (const name of names) {
+      const last = events?.items.filter((e) => e.involvedObject?.name === name).at(-1);
+      if (last?.message) lines.push(` ${name}: ${last.message.split("\n")[0].slice(0, 200)} (${last.count ?? 1} times).`);
+    }
+    return lines.length ? ` Probe failures:${lines.join("")}` : "";
   };
 
   const podsReady = () =>
