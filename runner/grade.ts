@@ -125,7 +125,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   // 1. Load and validate, before any cluster starts.
   const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir));
   const validation = validateSubmission(loaded.objects, exercise);
-  report.notes.push(...validation.notes);
+  report.notes.push(...loaded.notes, ...validation.notes);
   const refusals = [...loaded.refusals, ...validation.refusals];
   if (refusals.length) return finish(refuse(report, refusals), exercise, started);
 

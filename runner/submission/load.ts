@@ -39,6 +39,8 @@ export interface LoadedSubmission {
   files: string[];
   objects: SubmittedObject[];
   refusals: Refusal[];
+  /** Files skipped because they hold no Kubernetes object (CI configs, docs front matter). */
+  notes: string[];
 }
 
 async function findManifests(root: string, refusals: Refusal[]): Promise<string[]> {
@@ -88,7 +90,7 @@ function depthOf(value: unknown, depth = 0): number {
   return depth;
 }
 
-function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: Refusal[]): SubmittedObject[] {
+function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: Refusal[], notes: string[]): SubmittedObject[] {
   const start = toPosition(counter, doc.contents?.range?.[0]);
   let body: unknown;
   try {
@@ -107,6 +109,11 @@ function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: 
     return [];
   }
   const record = body as Record<string, unknown>;
+  if (!("apiVersion" in record) && !("kind" in record)) {
+    // Not a Kubernetes object at all (a CI configuration, a compose file): not the submission.
+    notes.push(`${file}:${start.line}: a YAML document without apiVersion and kind was ignored (not a Kubernetes object).`);
+    return [];
+  }
   const position = (path: (string | number)[]) => {
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === "object" && node.range) return toPosition(counter, node.range[0]);
@@ -163,6 +170,7 @@ function makeObject(
 
 export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
   const refusals: Refusal[] = [];
+  const notes: string[] = [];
   const files = await findManifests(dir, refusals);
   const objects: SubmittedObject[] = [];
   let total = 0;
@@ -201,14 +209,17 @@ export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
       }
     }
     if (broken) continue;
-    for (const doc of docs) objects.push(...objectsOf(doc, counter, file, refusals));
+    for (const doc of docs) objects.push(...objectsOf(doc, counter, file, refusals, notes));
     if (objects.length > LIMITS.maxObjects) {
       refusals.push({ file, message: `the submission has more than ${LIMITS.maxObjects} objects` });
       break;
     }
   }
-  if (!files.length && !refusals.length) {
-    refusals.push({ file: ".", message: "no *.yaml or *.yml files were found in the submission" });
+  if (!objects.length && !refusals.length) {
+    refusals.push({
+      file: ".",
+      message: files.length ? "no Kubernetes objects were found in the submission's YAML files" : "no *.yaml or *.yml files were found in the submission",
+    });
   }
-  return { dir, files: files.map((f) => relative(dir, f)), objects, refusals };
+  return { dir, files: files.map((f) => relative(dir, f)), objects, refusals, notes };
 }
