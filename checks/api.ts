@@ -8,6 +8,7 @@
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
 import type { ExecResult } from "../runner/kube/exec.ts";
+import type { Verdict } from "../runner/kube/watch.ts";
 import type { Recorder } from "../runner/recorder.ts";
 
 /**
@@ -65,6 +66,11 @@ export interface CheckContext<P = Record<string, unknown>> {
   exec(pod: string, command: string[], options?: { container?: string }): Promise<ExecResult>;
   /** Runs a command in the grader's busybox:1.28 probe pod in the grading namespace. */
   probe(command: string[]): Promise<ExecResult>;
+  /**
+   * The governing Service's name: the exercise's `service` parameter when it fixes one,
+   * else the StatefulSet's spec.serviceName, else the namespace's only Service.
+   */
+  serviceName(): Promise<string | undefined>;
   /** The StatefulSet the exercise names, as it is now (undefined when absent). */
   statefulSet(): Promise<V1StatefulSet | undefined>;
   /** Names of the StatefulSet's pods by its own replica count: web-0, web-1, … */
@@ -82,6 +88,24 @@ export interface CheckContext<P = Record<string, unknown>> {
   recreatePods(names: string[], label: string): Promise<{ before: Map<string, V1Pod>; after: Map<string, V1Pod> }>;
   /** Every pod of the StatefulSet deleted and recreated once per grade (shared by checks). */
   recreateAllOnce(): Promise<{ before: Map<string, V1Pod>; after: Map<string, V1Pod> }>;
+  /**
+   * Sets spec.replicas as `kubectl scale` would (marked on the timeline) and waits until
+   * exactly pods 0..replicas-1 exist and are Ready.
+   */
+  scale(replicas: number): Promise<void>;
+  /** Patches the StatefulSet as `kubectl patch` would (marked on the timeline). */
+  patchStatefulSet(patch: object, label: string, strategy?: "merge" | "strategic"): Promise<V1StatefulSet>;
+  /** The StatefulSet once its controller has observed its latest spec (status.observedGeneration). */
+  observed(): Promise<V1StatefulSet>;
+  /**
+   * Waits, from a watch, until the namespace's pods satisfy `condition`; a `{ fail }`
+   * verdict or the deadline becomes an assertion with what was last seen.
+   */
+  waitForPods(what: string, condition: (pods: Map<string, V1Pod>) => Verdict, deadlineMs?: number): Promise<Map<string, V1Pod>>;
+  /** Deletes the StatefulSet (its pods go with it, its claims stay) and waits until the pods are gone. */
+  deleteStatefulSet(label: string): Promise<void>;
+  /** Applies the submitted StatefulSet again, as the student would with kubectl apply. */
+  reapplyStatefulSet(label: string): Promise<void>;
   /** Marks a step of the grader's own on the timeline ("deleted web-0"). */
   step(label: string): void;
   /** Registers cleanup for something the check created; runs last-in-first-out after all checks. */

@@ -4,10 +4,14 @@ import { defineCheck } from "./api.ts";
 import { formatLabels, labelsMatch } from "./support.ts";
 
 interface Params {
-  service: string;
+  /** The Service's name when the exercise fixes it; otherwise the StatefulSet's serviceName. */
+  service?: string;
   statefulset: string;
-  /** The port the exercise names; `name` only when the exercise asks for a named port. */
-  port: { port: number; name?: string };
+  /**
+   * The port the exercise names. `name`: that exact name is required; `named: true`: the
+   * port must have a name (any name), as when the exercise asks for "a named port".
+   */
+  port: { port: number; name?: string; named?: boolean };
 }
 
 export default defineCheck<Params>({
@@ -17,20 +21,31 @@ export default defineCheck<Params>({
   destructive: false,
   budgetMs: 30_000,
   tests: (ctx) => {
-    let service: V1Service | undefined;
+    let loaded: { name?: string; service?: V1Service } | undefined;
     const load = async () => {
-      service ??= await ctx.core.readNamespacedService({ name: ctx.params.service, namespace: ctx.namespace }).catch(() => undefined);
-      return service;
+      if (!loaded) {
+        const name = await ctx.serviceName();
+        const service = name ? await ctx.core.readNamespacedService({ name, namespace: ctx.namespace }).catch(() => undefined) : undefined;
+        loaded = { name, service };
+      }
+      return loaded;
     };
+    const wanted = ctx.params.service ? `Service ${ctx.params.service}` : "the Service named by the StatefulSet's spec.serviceName";
+    const port = ctx.params.port;
     return [
       {
-        title: `Service ${ctx.params.service} exists and is headless`,
+        title: `${wanted} exists and is headless`,
         run: async () => {
-          const svc = await load();
-          assert(svc, `No Service named ${ctx.params.service} was found. Add a Service with metadata.name: ${ctx.params.service} and spec.clusterIP: None.`);
+          const { name, service: svc } = await load();
+          assert(
+            svc,
+            name
+              ? `No Service named ${name} was found${ctx.params.service ? "" : ` (StatefulSet ${ctx.params.statefulset} names it in spec.serviceName)`}. Add a Service with metadata.name: ${name} and spec.clusterIP: None.`
+              : `No headless Service was found: add a Service with spec.clusterIP: None and name it in the StatefulSet's spec.serviceName.`,
+          );
           assert(
             svc.spec?.clusterIP === "None",
-            `Service ${ctx.params.service} is not headless: spec.clusterIP is ${svc.spec?.clusterIP ?? "unset"} (type ${svc.spec?.type ?? "ClusterIP"}). ` +
+            `Service ${name} is not headless: spec.clusterIP is ${svc.spec?.clusterIP ?? "unset"} (type ${svc.spec?.type ?? "ClusterIP"}). ` +
               "Set spec.clusterIP: None so that each pod gets its own DNS name.",
           );
         },
@@ -38,38 +53,43 @@ export default defineCheck<Params>({
       {
         title: "its selector matches the pod template's labels",
         run: async () => {
-          const svc = await load();
-          assert(svc, `No Service named ${ctx.params.service}: nothing to compare.`);
+          const { name, service: svc } = await load();
+          assert(svc, `No Service ${name ?? ""} to compare: see above.`);
           const selector = svc.spec?.selector;
-          assert(selector && Object.keys(selector).length, `Service ${ctx.params.service} has no spec.selector; select the StatefulSet's pods by their labels (for example app: ${ctx.params.service}).`);
+          assert(selector && Object.keys(selector).length, `Service ${name} has no spec.selector; select the StatefulSet's pods by their labels.`);
           const sts = await ctx.statefulSet();
           const labels = sts?.spec?.template?.metadata?.labels;
           if (sts) {
             assert(
               labelsMatch(selector, labels),
-              `Service ${ctx.params.service} selects ${formatLabels(selector)}, but the pods of StatefulSet ${ctx.params.statefulset} are labelled ${formatLabels(labels)}. ` +
+              `Service ${name} selects ${formatLabels(selector)}, but the pods of StatefulSet ${ctx.params.statefulset} are labelled ${formatLabels(labels)}. ` +
                 "Make spec.selector of the Service match spec.template.metadata.labels of the StatefulSet.",
             );
           } else {
             const pods = await ctx.core.listNamespacedPod({ namespace: ctx.namespace });
             const selected = pods.items.filter((p) => labelsMatch(selector, p.metadata?.labels) && !p.metadata?.labels?.["kubegrade.dev/probe"]);
-            assert(selected.length > 0, `Service ${ctx.params.service} selects ${formatLabels(selector)}, which matches no pod of the submission.`);
+            assert(selected.length > 0, `Service ${name} selects ${formatLabels(selector)}, which matches no pod of the submission.`);
           }
         },
       },
       {
-        title: `it has port ${ctx.params.port.port}${ctx.params.port.name ? ` named ${ctx.params.port.name}` : ""}`,
+        title: `it has port ${port.port}${port.name ? ` named ${port.name}` : port.named ? " with a name" : ""}`,
         run: async () => {
-          const svc = await load();
-          assert(svc, `No Service named ${ctx.params.service}: no ports to check.`);
+          const { name, service: svc } = await load();
+          assert(svc, `No Service ${name ?? ""}: no ports to check.`);
           const ports = svc.spec?.ports ?? [];
           const found = ports.map((p) => `${p.port}${p.name ? ` (${p.name})` : ""}`).join(", ") || "none";
-          const port = ports.find((p) => p.port === ctx.params.port.port);
-          assert(port, `Service ${ctx.params.service} should expose port ${ctx.params.port.port}; its spec.ports are: ${found}.`);
-          if (ctx.params.port.name) {
+          const entry = ports.find((p) => p.port === port.port);
+          assert(entry, `Service ${name} should expose port ${port.port}; its spec.ports are: ${found}.`);
+          if (port.name) {
             assert(
-              port.name === ctx.params.port.name,
-              `Port ${ctx.params.port.port} of Service ${ctx.params.service} should be named "${ctx.params.port.name}" (found ${port.name ? `"${port.name}"` : "no name"}). Add name: ${ctx.params.port.name} to that entry of spec.ports.`,
+              entry.name === port.name,
+              `Port ${port.port} of Service ${name} should be named "${port.name}" (found ${entry.name ? `"${entry.name}"` : "no name"}). Add name: ${port.name} to that entry of spec.ports.`,
+            );
+          } else if (port.named) {
+            assert(
+              entry.name,
+              `Port ${port.port} of Service ${name} has no name; the exercise asks for a named port. Add a name (for example name: web) to that entry of spec.ports, and the same name to the container's port.`,
             );
           }
         },

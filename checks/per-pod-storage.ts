@@ -29,7 +29,7 @@ export default defineCheck<Params>({
           assert(
             template,
             `The pods of ${ctx.params.statefulset} keep ${claim.mountPath} on ${mount ? volumeKind(sts?.spec?.template?.spec, sts, mount.volume) : "no volume at all"}, ` +
-              `not on a PersistentVolumeClaim of their own. Add a volumeClaimTemplate (${claim.name}) and mount it at ${claim.mountPath}.`,
+              `not on a PersistentVolumeClaim of their own. Add a volumeClaimTemplate${claim.name ? ` (${claim.name})` : ""} and mount it at ${claim.mountPath}.`,
           );
           const volumes = new Map<string, string>();
           for (const pod of names) {

@@ -4,15 +4,24 @@ import { defineCheck, type CheckContext } from "./api.ts";
 import { listing, nslookupAddresses } from "./support.ts";
 
 interface Params {
-  service: string;
+  service?: string;
   statefulset: string;
+  /** Also GET this path on each pod's DNS name; the answer must name the pod (demo's hello API). */
+  http?: { port: number; path: string };
+}
+
+async function governing(ctx: CheckContext<Params>): Promise<string> {
+  const service = await ctx.serviceName();
+  assert(service, "No Service governs the StatefulSet (spec.serviceName is empty): pods have no DNS names.");
+  return service;
 }
 
 /** Every pod's full name resolves to its current IP (one deadline for all of them). */
 async function resolves(ctx: CheckContext<Params>, pods: Map<string, V1Pod>, when: string): Promise<void> {
+  const service = await governing(ctx);
   await ctx.eventually(`pod names resolve ${when}`, ctx.deadlines.dnsMs, async () => {
     for (const [name, pod] of pods) {
-      const fqdn = `${name}.${ctx.params.service}.${ctx.namespace}.svc.cluster.local`;
+      const fqdn = `${name}.${service}.${ctx.namespace}.svc.cluster.local`;
       const ip = pod.status?.podIP;
       const answer = await ctx.probe(["nslookup", fqdn]);
       const addresses = nslookupAddresses(answer.stdout);
@@ -33,40 +42,64 @@ export default defineCheck<Params>({
   budgetMs: 120_000,
   tests: (ctx) => {
     let resolvedBefore = false;
-    return [
-    {
-      title: "<pod>.<service> resolves to each pod's IP",
-      run: async () => {
-        await resolves(ctx, await ctx.podsReady(), "From a pod in the namespace");
-        resolvedBefore = true;
+    const tests = [
+      {
+        title: "<pod>.<service> resolves to each pod's IP",
+        run: async () => {
+          await resolves(ctx, await ctx.podsReady(), "From a pod in the namespace");
+          resolvedBefore = true;
+        },
       },
-    },
-    {
-      title: "the Service's name lists every Ready pod",
-      run: async () => {
-        const pods = await ctx.podsReady();
-        const fqdn = `${ctx.params.service}.${ctx.namespace}.svc.cluster.local`;
-        const expected = [...pods.values()].map((p) => p.status?.podIP ?? "");
-        await ctx.eventually(`${fqdn} lists every pod`, ctx.deadlines.dnsMs, async () => {
-          const addresses = nslookupAddresses((await ctx.probe(["nslookup", fqdn])).stdout);
-          assert(addresses.length > 0, `${fqdn} does not resolve: is there a Service named ${ctx.params.service}?`);
-          const missing = [...pods.entries()].filter(([, p]) => !addresses.includes(p.status?.podIP ?? "")).map(([n]) => n);
-          const svc = await ctx.core.readNamespacedService({ name: ctx.params.service, namespace: ctx.namespace }).catch(() => undefined);
-          const clusterIP = svc?.spec?.clusterIP;
-          assert(
-            !(missing.length && clusterIP && clusterIP !== "None" && addresses.includes(clusterIP)),
-            `${fqdn} resolves to the Service's own cluster IP ${clusterIP}, not to the pods (${listing(expected)}): ` +
-              `Service ${ctx.params.service} is not headless. Set spec.clusterIP: None so its name lists every Ready pod.`,
-          );
-          assert(
-            !missing.length,
-            `${fqdn} resolves to ${listing(addresses)} but not to ${listing(missing)} (expected ${listing(expected)}). ` +
-              "A headless Service's name lists the IP of every Ready pod it selects; check its selector.",
-          );
-        });
+      {
+        title: "the Service's name lists every Ready pod",
+        run: async () => {
+          const pods = await ctx.podsReady();
+          const service = await governing(ctx);
+          const fqdn = `${service}.${ctx.namespace}.svc.cluster.local`;
+          const expected = [...pods.values()].map((p) => p.status?.podIP ?? "");
+          await ctx.eventually(`${fqdn} lists every pod`, ctx.deadlines.dnsMs, async () => {
+            const addresses = nslookupAddresses((await ctx.probe(["nslookup", fqdn])).stdout);
+            assert(addresses.length > 0, `${fqdn} does not resolve: is there a Service named ${service}?`);
+            const missing = [...pods.entries()].filter(([, p]) => !addresses.includes(p.status?.podIP ?? "")).map(([n]) => n);
+            const svc = await ctx.core.readNamespacedService({ name: service, namespace: ctx.namespace }).catch(() => undefined);
+            const clusterIP = svc?.spec?.clusterIP;
+            assert(
+              !(missing.length && clusterIP && clusterIP !== "None" && addresses.includes(clusterIP)),
+              `${fqdn} resolves to the Service's own cluster IP ${clusterIP}, not to the pods (${listing(expected)}): ` +
+                `Service ${service} is not headless. Set spec.clusterIP: None so its name lists every Ready pod.`,
+            );
+            assert(
+              !missing.length,
+              `${fqdn} resolves to ${listing(addresses)} but not to ${listing(missing)} (expected ${listing(expected)}). ` +
+                "A headless Service's name lists the IP of every Ready pod it selects; check its selector.",
+            );
+          });
+        },
       },
-    },
-    {
+    ];
+    const http = ctx.params.http;
+    if (http) {
+      tests.push({
+        title: `GET ${http.path} on port ${http.port} of each pod's DNS name answers from that pod`,
+        run: async () => {
+          const pods = await ctx.podsReady();
+          const service = await governing(ctx);
+          for (const name of pods.keys()) {
+            const url = `http://${name}.${service}.${ctx.namespace}.svc.cluster.local:${http.port}${http.path}`;
+            await ctx.eventually(`GET ${url}`, ctx.deadlines.dnsMs, async () => {
+              // busybox wget crashes with -T; `timeout` bounds it instead.
+              const answer = await ctx.probe(["timeout", "5", "wget", "-q", "-O", "-", url]);
+              assert(
+                answer.exitCode === 0,
+                `GET ${url} failed (${(answer.stderr || answer.stdout).trim() || `exit ${answer.exitCode}`}). The container must listen on port ${http.port}, and the pod's name must resolve.`,
+              );
+              assert(answer.stdout.includes(name), `GET ${url} answered, but not from ${name}: ${answer.stdout.trim().slice(0, 200)}`);
+            });
+          }
+        },
+      });
+    }
+    tests.push({
       title: "after every pod is recreated, the names resolve to the new IPs",
       run: async () => {
         // Names that never resolved are reported once, above; recreating proves nothing more.
@@ -74,7 +107,7 @@ export default defineCheck<Params>({
         const { after } = await ctx.recreateAllOnce();
         await resolves(ctx, after, "After the pods were recreated");
       },
-    },
-    ];
+    });
+    return tests;
   },
 });

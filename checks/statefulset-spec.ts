@@ -3,9 +3,11 @@ import { defineCheck } from "./api.ts";
 import { listing, mountAt, type ClaimParam } from "./support.ts";
 
 interface Params {
-  service: string;
+  /** The Service's name when the exercise fixes it; otherwise any existing Service will do. */
+  service?: string;
   statefulset: string;
-  replicas: number;
+  /** The replica count asked for, or the counts accepted (exercise-8: 2, or 3 after its scaling step). */
+  replicas: number | number[];
   claims: ClaimParam[];
 }
 
@@ -49,14 +51,22 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `spec.serviceName names the Service ${ctx.params.service}`,
+        title: ctx.params.service ? `spec.serviceName names the Service ${ctx.params.service}` : "spec.serviceName names an existing Service",
         run: async () => {
           const sts = await ctx.statefulSet();
           assert(sts, `No StatefulSet ${name}: nothing to check.`);
-          assert(
-            sts.spec?.serviceName === ctx.params.service,
-            `StatefulSet ${name} has spec.serviceName: ${sts.spec?.serviceName || "(empty)"}; it must name the headless Service ${ctx.params.service}, which gives the pods their DNS names.`,
-          );
+          const given = sts.spec?.serviceName;
+          if (ctx.params.service) {
+            assert(
+              given === ctx.params.service,
+              `StatefulSet ${name} has spec.serviceName: ${given || "(empty)"}; it must name the headless Service ${ctx.params.service}, which gives the pods their DNS names.`,
+            );
+            return;
+          }
+          assert(given, `StatefulSet ${name} has no spec.serviceName; set it to the name of your headless Service.`);
+          const svc = await ctx.core.readNamespacedService({ name: given, namespace: ctx.namespace }).catch(() => undefined);
+          const services = (await ctx.core.listNamespacedService({ namespace: ctx.namespace })).items.map((x) => x.metadata?.name ?? "");
+          assert(svc, `StatefulSet ${name} has spec.serviceName: ${given}, but no Service has that name (found: ${listing(services) || "none"}).`);
         },
       },
       {
@@ -71,14 +81,15 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `it asks for ${ctx.params.replicas} replicas`,
+        title: `it asks for ${[ctx.params.replicas].flat().join(" or ")} replicas`,
         run: async () => {
           const sts = await ctx.statefulSet();
           assert(sts, `No StatefulSet ${name}: nothing to check.`);
           const replicas = sts.spec?.replicas ?? 1;
+          const accepted = [ctx.params.replicas].flat();
           assert(
-            replicas === ctx.params.replicas,
-            `StatefulSet ${name} has spec.replicas: ${replicas}${sts.spec?.replicas === undefined ? " (unset, so 1)" : ""}; the exercise asks for ${ctx.params.replicas}.`,
+            accepted.includes(replicas),
+            `StatefulSet ${name} has spec.replicas: ${replicas}${sts.spec?.replicas === undefined ? " (unset, so 1)" : ""}; the exercise asks for ${accepted.join(" or ")}.`,
           );
         },
       },
@@ -105,7 +116,7 @@ export default defineCheck<Params>({
           assert(
             templates.length > 0,
             `StatefulSet ${name} has no spec.volumeClaimTemplates, so its pods share no per-pod storage. ` +
-              `Add a volumeClaimTemplate named ${claim.name} and mount it at ${claim.mountPath}.`,
+              `Add a volumeClaimTemplate${claim.name ? ` named ${claim.name}` : ""} and mount it at ${claim.mountPath}.`,
           );
           assert(
             mount,

@@ -2,7 +2,8 @@
 import type { V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
 
 export interface ClaimParam {
-  name: string;
+  /** The name the instructions suggest (used in hints only: any name is accepted). */
+  name?: string;
   mountPath: string;
 }
 

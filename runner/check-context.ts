@@ -3,17 +3,20 @@
  * recorded timeline, and helpers whose waits have named deadlines and turn what the
  * student's objects do into assertions a student can act on.
  */
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
+import {
+  AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions,
+  type KubeConfig, type KubernetesObject, type V1Pod, type V1StatefulSet,
+} from "@kubernetes/client-node";
 import { AssertionError } from "chai";
 import { setTimeout as delay } from "node:timers/promises";
 import type { CheckContext, Deadlines } from "../checks/api.ts";
 import { InfrastructureError } from "./errors.ts";
 import { execInPod, type ExecResult } from "./kube/exec.ts";
 import { describePod, isReady, podProblem } from "./kube/pods.ts";
-import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
+import { ConditionFailed, waitForObjects, type Verdict } from "./kube/watch.ts";
 import { applyObjects } from "./kube/apply.ts";
 import type { Recorder } from "./recorder.ts";
-import { DeadlineError } from "./util/wait.ts";
+import { DeadlineError, waitUntil } from "./util/wait.ts";
 
 export const PROBE_POD = "kubegrade-probe";
 const MAX_PODS = 10;
@@ -28,6 +31,8 @@ export interface GradeSession {
   /** Shared between checks: memoized waits and once-per-grade steps. */
   memo: Map<string, Promise<unknown>>;
   signal?: AbortSignal;
+  /** The submission as applied, and the namespace-confined identity it was applied as. */
+  submission?: { objects: KubernetesObject[]; submitter: KubeConfig };
 }
 
 function once<T>(session: GradeSession, key: string, make: () => Promise<T>): Promise<T> {
@@ -51,6 +56,14 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
       if (error?.code === 404) return undefined;
       throw error;
     });
+
+  const serviceName = async (): Promise<string | undefined> => {
+    if (typeof params.service === "string" && params.service) return params.service;
+    const fromSet = (await statefulSet())?.spec?.serviceName;
+    if (fromSet) return fromSet;
+    const services = await core.listNamespacedService({ namespace });
+    return services.items.length === 1 ? services.items[0].metadata?.name : undefined;
+  };
 
   const podNames = async (): Promise<string[]> => {
     const sts = await statefulSet();
@@ -166,6 +179,89 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> =>
     execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
 
+  const podsWatch = async (what: string, condition: (pods: Map<string, V1Pod>) => Verdict, deadlineMs = session.deadlines.podReadyMs) => {
+    try {
+      return await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace }, {
+        what,
+        deadlineMs,
+        signal: session.signal,
+        condition: (pods) => {
+          for (const pod of pods.values()) {
+            if (pod.metadata?.name === PROBE_POD) continue;
+            const problem = podProblem(pod);
+            if (problem) return { fail: problem };
+          }
+          return condition(pods);
+        },
+      });
+    } catch (error) {
+      if (error instanceof ConditionFailed) throw new AssertionError(`${error.message.replace(/^[^:]+: /, "")}.`);
+      if (error instanceof DeadlineError) {
+        throw new AssertionError(`${what}: not reached within ${Math.round(error.deadlineMs / 1000)} s; last seen: ${error.lastObserved}.`);
+      }
+      throw error;
+    }
+  };
+
+  const observed = async (): Promise<V1StatefulSet> => {
+    let latest: V1StatefulSet | undefined;
+    await waitUntilObserved(async () => {
+      latest = await apps.readNamespacedStatefulSet({ name: stsName, namespace });
+      return (latest.status?.observedGeneration ?? 0) >= (latest.metadata?.generation ?? 0);
+    });
+    return latest as V1StatefulSet;
+  };
+
+  const waitUntilObserved = async (probe: () => Promise<boolean>) => {
+    await waitUntil(`StatefulSet ${stsName} observed by its controller`, 30_000, async () =>
+      (await probe()) ? true : { pending: "status.observedGeneration behind metadata.generation" },
+    );
+  };
+
+  const patchStatefulSet = async (patch: object, label: string, strategy: "merge" | "strategic" = "merge") => {
+    step(label);
+    return apps.patchNamespacedStatefulSet(
+      { name: stsName, namespace, body: patch },
+      setHeaderOptions("Content-Type", strategy === "merge" ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch),
+    );
+  };
+
+  const ordinalPods = (pods: Map<string, V1Pod>) =>
+    [...pods.values()].filter((p) => new RegExp(`^${stsName}-\\d+$`).test(p.metadata?.name ?? ""));
+
+  const scale = async (replicas: number) => {
+    await patchStatefulSet({ spec: { replicas } }, `scaled ${stsName} to ${replicas}`);
+    const wanted = Array.from({ length: replicas }, (_, i) => `${stsName}-${i}`);
+    await podsWatch(`StatefulSet ${stsName} scaled to ${replicas}`, (pods) => {
+      const extra = ordinalPods(pods).map((p) => p.metadata?.name ?? "").filter((n) => !wanted.includes(n));
+      const notReady = wanted.filter((n) => {
+        const pod = pods.get(n);
+        return !pod || !isReady(pod) || !!pod.metadata?.deletionTimestamp;
+      });
+      if (!extra.length && !notReady.length) return true;
+      return { pending: [...notReady.map((n) => (pods.get(n) ? describePod(pods.get(n)!) : `${n} not created`)), ...extra.map((n) => `${n} still there`)].join("; ") };
+    });
+    session.memo.set("pods-ready", Promise.resolve(await refresh(wanted)));
+  };
+
+  const deleteStatefulSet = async (label: string) => {
+    step(label);
+    await apps.deleteNamespacedStatefulSet({ name: stsName, namespace, propagationPolicy: "Background" });
+    await podsWatch(`pods of ${stsName} gone after it was deleted`, (pods) => {
+      const left = ordinalPods(pods).map((p) => p.metadata?.name ?? "");
+      return left.length ? { pending: `${left.join(", ")} still there` } : true;
+    });
+    session.memo.delete("pods-ready");
+  };
+
+  const reapplyStatefulSet = async (label: string) => {
+    const object = session.submission?.objects.find((o) => o.kind === "StatefulSet" && o.metadata?.name === stsName);
+    if (!object || !session.submission) throw new Error(`the submitted StatefulSet ${stsName} is not known to the grader`);
+    step(label);
+    await applyObjects(session.submission.submitter, namespace, [object]);
+    session.memo.delete("pods-ready");
+  };
+
   return {
     kc,
     core,
@@ -195,6 +291,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
       return exec(PROBE_POD, command);
     },
     statefulSet,
+    serviceName,
     podNames,
     podsReady,
     recreatePods,
@@ -204,6 +301,12 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
         await podsReady();
         return recreatePods(names, `deleted every pod of ${stsName}`);
       }),
+    scale,
+    patchStatefulSet,
+    observed,
+    waitForPods: podsWatch,
+    deleteStatefulSet,
+    reapplyStatefulSet,
     step,
     onCleanup(fn) {
       session.cleanups.push(fn);

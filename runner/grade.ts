@@ -196,6 +196,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       cleanups: [],
       memo: new Map(),
       signal: abort.signal,
+      submission: { objects: objects.map((o) => o.body as KubernetesObject), submitter: ns.submitter },
     };
     const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
     for (const c of session.cleanups.reverse()) await c().catch(() => {});

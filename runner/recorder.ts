@@ -30,7 +30,15 @@ interface PodState {
   uid: string;
   scheduled: boolean;
   ready: boolean;
+  terminating: boolean;
   deleted: boolean;
+}
+
+/** When a pod's deletion began (deletionTimestamp seen); its end is the "deleted" event. */
+export interface TerminationStart {
+  pod: string;
+  uid: string;
+  at: number;
 }
 
 /**
@@ -42,6 +50,7 @@ export class Recorder {
   readonly events: TimelineEvent[] = [];
   readonly claims: ClaimEvent[] = [];
   readonly steps: StepMark[] = [];
+  readonly terminations: TerminationStart[] = [];
   private readonly pods = new Map<string, PodState>();
   private readonly claimPhases = new Map<string, string>();
   private readonly controllers: AbortController[] = [];
@@ -110,11 +119,15 @@ export class Recorder {
     const uid = pod.metadata?.uid ?? "";
     let state = this.pods.get(uid);
     if (!state) {
-      state = { uid, scheduled: false, ready: false, deleted: false };
+      state = { uid, scheduled: false, ready: false, terminating: false, deleted: false };
       this.pods.set(uid, state);
       this.emit(name, uid, "created");
     }
     if (phase === "DELETED" || pod.metadata?.deletionTimestamp) {
+      if (!state.terminating) {
+        state.terminating = true;
+        this.terminations.push({ pod: name, uid, at: Date.now() });
+      }
       if (state.ready) {
         state.ready = false;
         this.emit(name, uid, "unready");

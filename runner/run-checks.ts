@@ -41,8 +41,9 @@ async function unmet(session: GradeSession, requirement: Requirement): Promise<s
     result = (async () => {
       switch (requirement) {
         case "service": {
-          const svc = await ctx.core.readNamespacedService({ name: String(ctx.params.service), namespace: ctx.namespace }).catch(() => undefined);
-          return svc ? undefined : `Service ${ctx.params.service} does not exist (see headless-service).`;
+          const name = await ctx.serviceName();
+          const svc = name ? await ctx.core.readNamespacedService({ name, namespace: ctx.namespace }).catch(() => undefined) : undefined;
+          return svc ? undefined : `the Service ${name ?? "governing the StatefulSet"} does not exist (see headless-service).`;
         }
         case "statefulset":
           return (await ctx.statefulSet()) ? undefined : `StatefulSet ${ctx.params.statefulset} does not exist (see statefulset-spec).`;

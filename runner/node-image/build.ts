@@ -124,6 +124,15 @@ function rootfsHash(): string {
     .slice(0, 16);
 }
 
+/** The registry's content depends only on the workload definitions and the rootfs they come from. */
+async function registryHash(rootfs: string): Promise<string> {
+  const hash = createHash("sha256").update(`registry\0${rootfs}\0${RECIPE_VERSION}\0${JSON.stringify(WORKLOAD_IMAGES)}\0`);
+  await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
+  await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
+  hash.update(await readFile(join(SOURCE_DIR, "workloads.ts")));
+  return hash.digest("hex").slice(0, 16);
+}
+
 async function imageHash(kit: string, rootfs: string): Promise<string> {
   const hash = createHash("sha256").update(`image\0${kit}\0${rootfs}\0${RECIPE_VERSION}\0`);
   hash.update(JSON.stringify(WORKLOAD_IMAGES));
@@ -161,8 +170,9 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
       ),
       progress.step("Debian root filesystem (debootstrap)", (update) => buildRootfs(cacheDir, rootfs, log, update)),
     ]);
+    const registryKey = await registryHash(rootfs);
     const registryDir = await progress.step("Workload images and the node's registry mirror", (update) =>
-      buildRegistry(cacheDir, rootfsDir, inputs, log, update),
+      buildRegistry(cacheDir, rootfsDir, registryKey, log, update),
     );
     await progress.step(`Node image ${KIT_IMAGE}`, () =>
       assembleImage(cacheDir, { kitBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs }, log),
@@ -289,6 +299,13 @@ async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: st
   await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
   await writeFile(join(dir, "etc/group"), "root:x:0:\nnginx:x:101:\nnogroup:x:65534:\n");
   await writeFile(join(dir, "etc/kubegrade-image"), `${image.names.join("\n")}\n`);
+  if (image.kind === "hello-api") {
+    await mkdir(join(dir, "usr/local/bin"), { recursive: true });
+    await log.run("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", join(dir, "usr/local/bin/hello-api"), "."], {
+      cwd: join(SOURCE_DIR, "workloads/hello-api"),
+      env: { CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
+    });
+  }
   if (image.kind === "nginx") {
     const libs = await libraries(rootfs, "/usr/sbin/nginx", log);
     await copyFromRootfs(rootfs, dir, ["/usr/sbin/nginx", "/etc/nginx/mime.types", ...libs]);
@@ -303,11 +320,11 @@ async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: st
 async function buildRegistry(
   cacheDir: string,
   rootfs: string,
-  inputs: string,
+  key: string,
   log: BuildLog,
   update: (d: string) => void,
 ): Promise<string> {
-  const dest = join(cacheDir, "registry", inputs);
+  const dest = join(cacheDir, "registry", key);
   if (existsSync(join(dest, ".complete"))) return dest;
   const work = join(cacheDir, "workloads");
   await mkdir(work, { recursive: true });

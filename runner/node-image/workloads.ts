@@ -8,7 +8,7 @@
 export interface WorkloadImage {
   /** Short id, used for build directories. */
   id: string;
-  kind: "busybox" | "nginx" | "pause";
+  kind: "busybox" | "nginx" | "pause" | "hello-api";
   /** Image references as written in manifests; the first is the display name. */
   names: string[];
   cmd: string[];
@@ -26,4 +26,6 @@ export const WORKLOAD_IMAGES: WorkloadImage[] = [
   },
   { id: "nginx-mainline", kind: "nginx", names: ["nginx:mainline", "nginx:latest", "nginx"], cmd: ["nginx", "-g", "daemon off;"] },
   { id: "nginx-1-13-12", kind: "nginx", names: ["nginx:1.13.12"], cmd: ["nginx", "-g", "daemon off;"] },
+  // The `demo` exercise's stand-in for its seed's private image: GET /api/v1/hello on 8080.
+  { id: "hello-api", kind: "hello-api", names: ["kubegrade/hello-api:1.0"], cmd: ["/usr/local/bin/hello-api"] },
 ];

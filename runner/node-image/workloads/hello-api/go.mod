@@ -1,0 +1,3 @@
+module kubegrade.dev/hello-api
+
+go 1.22
