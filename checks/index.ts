@@ -7,7 +7,14 @@ import perPodStorage from "./per-pod-storage.ts";
 import podDns from "./pod-dns.ts";
 import stableIdentity from "./stable-identity.ts";
 import statefulsetSpec from "./statefulset-spec.ts";
+import httpContent from "./http-content.ts";
+import scalingOrder from "./scaling-order.ts";
+import partitionedRollout from "./partitioned-rollout.ts";
+import claimsOutliveSet from "./claims-outlive-set.ts";
 
-const all = [headlessService, statefulsetSpec, orderedCreation, perPodStorage, podDns, stableIdentity, dataPersistence] as CheckDefinition<unknown>[];
+const all = [
+  headlessService, statefulsetSpec, orderedCreation, perPodStorage, podDns, stableIdentity, dataPersistence,
+  httpContent, scalingOrder, partitionedRollout, claimsOutliveSet,
+] as CheckDefinition<unknown>[];
 
 export const CHECKS: ReadonlyMap<string, CheckDefinition<unknown>> = new Map(all.map((c) => [c.id, c]));

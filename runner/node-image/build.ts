@@ -27,7 +27,7 @@ const DEBIAN_SUITE = "bookworm";
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 const ROOTFS_PACKAGES = [
   "containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "conntrack",
-  "openssl", "docker-registry", "procps", "kmod", "busybox-static", "nginx",
+  "openssl", "docker-registry", "procps", "kmod", "busybox-static", "nginx", "inotify-tools",
 ];
 /** The components the multi-call binary answers to (symlinks in /usr/local/bin). */
 const KIT_COMPONENTS = [

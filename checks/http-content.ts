@@ -1,0 +1,85 @@
+import { assert } from "chai";
+import { defineCheck, type CheckContext } from "./api.ts";
+
+interface Params {
+  service?: string;
+  statefulset: string;
+  /** Port nginx serves on. */
+  httpPort?: number;
+}
+
+/** What GET / on a pod's DNS name answered: the lines of index.html, or why there are none. */
+async function fetchIndex(ctx: CheckContext<Params>, pod: string): Promise<{ url: string; ok: boolean; lines: string[]; error: string }> {
+  const service = await ctx.serviceName();
+  const port = ctx.params.httpPort ?? 80;
+  const url = `http://${pod}.${service}.${ctx.namespace}.svc.cluster.local${port === 80 ? "" : `:${port}`}/`;
+  // busybox wget crashes with -T; `timeout` bounds it instead.
+  const answer = await ctx.probe(["timeout", "5", "wget", "-q", "-O", "-", url]);
+  const lines = answer.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return { url, ok: answer.exitCode === 0, lines, error: (answer.stderr || answer.stdout).trim() };
+}
+
+function explainFailure(url: string, error: string): string {
+  if (/403|404/.test(error)) {
+    return (
+      `GET ${url} answered ${/403/.test(error) ? "403 Forbidden" : "404 Not Found"}: nginx found no index.html in /usr/share/nginx/html. ` +
+      "The initContainer must write index.html to the same claim that nginx mounts at /usr/share/nginx/html (mounted at /work-dir in the initContainer)."
+    );
+  }
+  return `GET ${url} failed: ${error || "no answer"}. Does the pod's DNS name resolve, and does nginx listen on port 80?`;
+}
+
+export default defineCheck<Params>({
+  id: "http-content",
+  title: "Each pod serves its own hostname, written by the initContainer",
+  requires: ["statefulset", "pods-ready", "service"],
+  destructive: true,
+  budgetMs: 120_000,
+  tests: (ctx) => {
+    let servedBefore = false;
+    return [
+      {
+        title: "wget <pod>.<service> returns that pod's hostname",
+        run: async () => {
+          const pods = await ctx.podsReady();
+          for (const name of pods.keys()) {
+            const got = await ctx.eventually(`index of ${name}`, ctx.deadlines.dnsMs, async () => {
+              const answer = await fetchIndex(ctx, name);
+              assert(answer.ok, explainFailure(answer.url, answer.error));
+              return answer;
+            });
+            assert(
+              got.lines.includes(name),
+              `GET ${got.url} returned ${JSON.stringify(got.lines.join("\n").slice(0, 200))}, not ${name}'s hostname. ` +
+                "The initContainer should append $(hostname) to index.html on the pod's own volume.",
+            );
+            const others = got.lines.filter((l) => l !== name);
+            assert(!others.length, `GET ${got.url} returned other lines besides ${name}: ${others.slice(0, 3).join(", ")}; each pod's volume should hold only its own hostname.`);
+          }
+          servedBefore = true;
+        },
+      },
+      {
+        title: "after the pod is recreated, index.html holds its hostname twice (appended)",
+        run: async () => {
+          if (!servedBefore) return; // reported above; recreating proves nothing more
+          const { after } = await ctx.recreateAllOnce();
+          for (const name of after.keys()) {
+            const answer = await ctx.eventually(`index of ${name} after recreation`, ctx.deadlines.dnsMs, async () => {
+              const a = await fetchIndex(ctx, name);
+              assert(a.ok, `After ${name} was recreated, ${explainFailure(a.url, a.error)}`);
+              return a;
+            });
+            const mine = answer.lines.filter((l) => l === name).length;
+            assert(mine > 0, `After ${name} was recreated, GET ${answer.url} no longer returns its hostname: ${JSON.stringify(answer.lines.join("\n").slice(0, 200))}.`);
+            assert(
+              mine >= 2,
+              `After ${name} was recreated, its index.html holds its hostname once: the initContainer overwrote the file (>) instead of appending (>>), ` +
+                "or the file is not on a persistent volume. Use echo $(hostname) >> /work-dir/index.html on the claimed volume.",
+            );
+          }
+        },
+      },
+    ];
+  },
+});
