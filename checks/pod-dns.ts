@@ -1,7 +1,7 @@
 import { assert } from "chai";
 import type { V1Pod } from "@kubernetes/client-node";
 import { defineCheck, type CheckContext } from "./api.ts";
-import { listing, nslookupAddresses } from "./support.ts";
+import { listing, nslookupAddresses, nslookupScript, nslookupSections } from "./support.ts";
 
 interface Params {
   service?: string;
@@ -16,20 +16,21 @@ async function governing(ctx: CheckContext<Params>): Promise<string> {
   return service;
 }
 
-/** Every pod's full name resolves to its current IP (one deadline for all of them). */
+/** Every pod's full name resolves to its current IP (one lookup round, one deadline for all). */
 async function resolves(ctx: CheckContext<Params>, pods: Map<string, V1Pod>, when: string): Promise<void> {
   const service = await governing(ctx);
+  const fqdn = (name: string) => `${name}.${service}.${ctx.namespace}.svc.cluster.local`;
   await ctx.eventually(`pod names resolve ${when}`, ctx.deadlines.dnsMs, async () => {
+    const answer = await ctx.probe(["sh", "-c", nslookupScript([...pods.keys()].map(fqdn))]);
+    const sections = nslookupSections(answer.stdout);
     for (const [name, pod] of pods) {
-      const fqdn = `${name}.${service}.${ctx.namespace}.svc.cluster.local`;
       const ip = pod.status?.podIP;
-      const answer = await ctx.probe(["nslookup", fqdn]);
-      const addresses = nslookupAddresses(answer.stdout);
+      const addresses = sections.get(fqdn(name)) ?? [];
       assert(
         addresses.length > 0,
-        `${when}, ${fqdn} does not resolve. Pods get such names only when the StatefulSet's spec.serviceName names a headless Service (clusterIP: None) that selects them.`,
+        `${when}, ${fqdn(name)} does not resolve. Pods get such names only when the StatefulSet's spec.serviceName names a headless Service (clusterIP: None) that selects them.`,
       );
-      assert(addresses.includes(ip ?? ""), `${when}, ${fqdn} resolves to ${listing(addresses)}, not to ${name}'s IP ${ip}.`);
+      assert(addresses.includes(ip ?? ""), `${when}, ${fqdn(name)} resolves to ${listing(addresses)}, not to ${name}'s IP ${ip}.`);
     }
   });
 }

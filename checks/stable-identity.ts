@@ -7,11 +7,12 @@ interface Params {
 }
 
 async function hostnamesMatch(ctx: CheckContext<Params>, pods: Map<string, V1Pod>, when: string): Promise<void> {
-  for (const name of pods.keys()) {
-    const result = await ctx.exec(name, ["hostname"]);
-    const hostname = result.stdout.trim();
+  const names = [...pods.keys()];
+  const results = await Promise.all(names.map((name) => ctx.exec(name, ["hostname"])));
+  names.forEach((name, i) => {
+    const hostname = results[i].stdout.trim();
     assert(hostname === name, `${when}, the hostname inside ${name} is "${hostname}"; a StatefulSet pod's hostname is its name. Remove any spec.template.spec.hostname setting.`);
-  }
+  });
 }
 
 export default defineCheck<Params>({

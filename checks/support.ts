@@ -55,3 +55,20 @@ export function formatLabels(labels: Record<string, string> | undefined): string
   const entries = Object.entries(labels ?? {});
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(",") : "(none)";
 }
+
+/** A shell script that looks up every name with busybox nslookup, each answer after a marker line. */
+export function nslookupScript(names: string[]): string {
+  return names.map((n) => `echo "@@kubegrade ${n}"; nslookup ${n} 2>&1`).join("; ");
+}
+
+/** The addresses each name resolved to, from the output of nslookupScript. */
+export function nslookupSections(output: string): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  const parts = output.split(/^@@kubegrade /m).slice(1);
+  for (const part of parts) {
+    const newline = part.indexOf("\n");
+    const name = (newline === -1 ? part : part.slice(0, newline)).trim();
+    result.set(name, nslookupAddresses(newline === -1 ? "" : part.slice(newline + 1)));
+  }
+  return result;
+}

@@ -44,6 +44,50 @@ function once<T>(session: GradeSession, key: string, make: () => Promise<T>): Pr
   return value;
 }
 
+/**
+ * Starts the grader's probe pod without waiting for it, so that it is up by the time the
+ * first DNS check needs it (it starts beside the submission's pods, not after them).
+ */
+export function warmUpProbe(session: GradeSession): void {
+  startProbe(session).catch(() => {
+    // Reported by the check that needs the probe.
+  });
+}
+
+/** The probe pod (busybox:1.28) in the grading namespace, Ready; made once per grade. */
+function startProbe(session: GradeSession): Promise<void> {
+  const { kc, namespace } = session;
+  return once(session, "probe", async () => {
+      await applyObjects(kc, namespace, [
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: PROBE_POD, labels: { "kubegrade.dev/probe": "true" } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            automountServiceAccountToken: false,
+            containers: [{ name: "probe", image: "busybox:1.28", command: ["sleep", "3600"] }],
+          },
+        } as never,
+      ]);
+      try {
+        await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace, fieldSelector: `metadata.name=${PROBE_POD}` }, {
+          what: "the grader's probe pod Ready",
+          deadlineMs: session.deadlines.probePodMs,
+          condition: (pods) => {
+            const pod = pods.get(PROBE_POD);
+            if (!pod) return { pending: "not created" };
+            const problem = podProblem(pod);
+            if (problem) return { fail: problem };
+            return isReady(pod) ? true : { pending: describePod(pod) };
+          },
+        });
+      } catch (error) {
+        throw new InfrastructureError(`The grader's probe pod did not start: ${(error as Error).message}`);
+      }
+    });
+}
+
 export function createCheckContext<P>(session: GradeSession, checkParams: Record<string, unknown> = {}): CheckContext<P> {
   const { kc, namespace } = session;
   const core = kc.makeApiClient(CoreV1Api);
@@ -145,36 +189,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
     return map;
   };
 
-  const ensureProbe = () =>
-    once(session, "probe", async () => {
-      await applyObjects(kc, namespace, [
-        {
-          apiVersion: "v1",
-          kind: "Pod",
-          metadata: { name: PROBE_POD, labels: { "kubegrade.dev/probe": "true" } },
-          spec: {
-            terminationGracePeriodSeconds: 0,
-            automountServiceAccountToken: false,
-            containers: [{ name: "probe", image: "busybox:1.28", command: ["sleep", "3600"] }],
-          },
-        } as never,
-      ]);
-      try {
-        await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace, fieldSelector: `metadata.name=${PROBE_POD}` }, {
-          what: "the grader's probe pod Ready",
-          deadlineMs: session.deadlines.probePodMs,
-          condition: (pods) => {
-            const pod = pods.get(PROBE_POD);
-            if (!pod) return { pending: "not created" };
-            const problem = podProblem(pod);
-            if (problem) return { fail: problem };
-            return isReady(pod) ? true : { pending: describePod(pod) };
-          },
-        });
-      } catch (error) {
-        throw new InfrastructureError(`The grader's probe pod did not start: ${(error as Error).message}`);
-      }
-    });
+  const ensureProbe = () => startProbe(session);
 
   const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> =>
     execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { cacheDir, TIMEOUTS } from "./config.ts";
 import { obtainCluster, type Cluster, type ProviderName } from "./cluster/index.ts";
 import { onProcessExit } from "./cluster/cleanup.ts";
-import { PROBE_POD, type GradeSession } from "./check-context.ts";
+import { PROBE_POD, warmUpProbe, type GradeSession } from "./check-context.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import { applyObjects } from "./kube/apply.ts";
@@ -198,6 +198,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       signal: abort.signal,
       submission: { objects: objects.map((o) => o.body as KubernetesObject), submitter: ns.submitter },
     };
+    warmUpProbe(session);
     const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
     for (const c of session.cleanups.reverse()) await c().catch(() => {});
     if (abort.signal.aborted) {

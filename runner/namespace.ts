@@ -66,6 +66,12 @@ export async function createGradingNamespace(
         subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace: name }],
       },
     });
+    // Until the quota controller has filled in the quota's status, admission refuses every
+    // pod ("status unknown for quota") and the StatefulSet controller backs off for long.
+    await waitUntil(`ResourceQuota kubegrade in ${name} computed`, options.deadlineMs, async () => {
+      const quota = await core.readNamespacedResourceQuota({ name: "kubegrade", namespace: name });
+      return quota.status?.hard && Object.keys(quota.status.hard).length ? true : { pending: "status.hard not set yet" };
+    });
     // Pods cannot be created before the service-account controller has made `default`.
     await waitUntil(`ServiceAccount default in ${name}`, options.deadlineMs, async () =>
       (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
