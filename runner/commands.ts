@@ -13,6 +13,7 @@ import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
 import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
+import { resolveSource } from "./submission/source.ts";
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -57,9 +58,12 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const progress = createProgress({ env });
   const colour = useColour(env);
   const c = pc.createColors(colour);
+  const source = await resolveSource(dir ?? ".");
   const report = await grade({
     exercise: exerciseId,
-    submission: dir ?? ".",
+    submission: source.dir,
+    submissionLabel: source.label,
+    commit: source.commit,
     provider,
     kubeconfig: opts.kubeconfig,
     context: opts.context,
@@ -80,6 +84,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
       if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
     },
   });
+  await source.cleanup();
   if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
   else process.stdout.write(`${renderTable(report, { colour })}\n`);
   if (report.infrastructureError) {
@@ -126,7 +131,7 @@ export function registerGradeCommands(program: Command, context: CommandContext)
     .command("grade")
     .description("grade a submission: every *.yaml/*.yml below DIR (default: the current directory)")
     .argument("<exercise>", "exercise id (see `kubegrade list`)")
-    .argument("[dir]", "submission directory", ".")
+    .argument("[source]", "submission directory, or git URL[#ref]", ".")
     .option("--report <formats>", "reports to write, FORMAT=PATH[,FORMAT=PATH…]: json, junit, gradescope, classroom, summary, html")
     .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
     .option("--kubeconfig <path>", "grade on an existing cluster")
