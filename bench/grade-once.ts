@@ -12,6 +12,7 @@ const [exercise, dir, ...rest] = process.argv.slice(2);
 const stepDurations = new Map<string, number>();
 const progress: Progress = {
   info: () => {},
+  begin: () => ({ update: () => {}, end: () => {} }),
   async step(title, run) {
     const started = performance.now();
     try {

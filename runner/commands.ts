@@ -12,7 +12,7 @@ import { exitCodeForReport, grade } from "./grade.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
 import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
-import { createProgress } from "./util/progress.ts";
+import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { resolveSource } from "./submission/source.ts";
 
 export interface CommandContext {
@@ -56,6 +56,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     timeoutMs = seconds * 1000;
   }
   const progress = createProgress({ env });
+  const active = new Map<string, ActiveStep>();
   const colour = useColour(env);
   const c = pc.createColors(colour);
   const source = await resolveSource(dir ?? ".");
@@ -74,10 +75,15 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     progress,
     env,
     checkProgress: {
-      started: (check) => progress.info(`${c.cyan("›")} ${check.id}: ${check.title}`),
+      started: (check) => {
+        active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
+      },
       finished: (result: CheckResult) => {
         const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
-        progress.info(`${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`);
+        const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+        const step = active.get(result.id);
+        if (step) step.end({ ok: result.status === "passed", line });
+        else progress.info(line);
       },
     },
     onNamespace: ({ namespace, kubeconfigPath }) => {

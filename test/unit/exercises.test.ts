@@ -1,0 +1,28 @@
+import { expect } from "chai";
+import { CHECKS } from "../../checks/index.ts";
+import { listExercises, loadExercise, maxScore } from "../../runner/exercise.ts";
+import { planChecks } from "../../runner/run-checks.ts";
+import { WORKLOAD_IMAGES } from "../../runner/node-image/workloads.ts";
+import { normaliseImage } from "../../runner/submission/validate.ts";
+
+describe("exercise definitions", function () {
+  it("lists web, exercise-8 and demo", function () {
+    expect(listExercises()).to.include.members(["web", "exercise-8", "demo"]);
+  });
+  for (const id of listExercises()) {
+    it(`${id}: valid, every check exists, 100 points, every image served by the kit node`, function () {
+      const exercise = loadExercise(id);
+      for (const c of exercise.checks) expect(CHECKS.has(c.id), c.id).to.equal(true);
+      expect(maxScore(exercise)).to.equal(100);
+      const served = new Set(WORKLOAD_IMAGES.flatMap((w) => w.names).map(normaliseImage));
+      for (const image of exercise.images) expect(served.has(normaliseImage(image)), image).to.equal(true);
+    });
+    it(`${id}: destructive checks run after all the others`, function () {
+      const plan = planChecks(loadExercise(id)).map((p) => p.definition.destructive);
+      expect(plan.indexOf(true) === -1 || plan.slice(plan.indexOf(true)).every(Boolean)).to.equal(true);
+    });
+  }
+  it("refuses an unknown exercise with the list of known ones", function () {
+    expect(() => loadExercise("nope")).to.throw(/unknown exercise "nope" \(known: .*web/);
+  });
+});
