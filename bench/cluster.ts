@@ -47,7 +47,7 @@ if (cold) {
   process.env.GOCACHE = join(caches, "gobuild");
   await execa("docker", ["rmi", "-f", KIT_IMAGE], { reject: false });
   const started = performance.now();
-  await setup({ progress: createProgress() });
+  await setup({ progress: createProgress(), kit: true });
   console.log(`cold setup (empty Go module and build caches): ${s(performance.now() - started)}`);
   await execa("chmod", ["-R", "u+w", caches], { reject: false });
   await rm(caches, { recursive: true, force: true });
@@ -55,7 +55,7 @@ if (cold) {
 }
 {
   const started = performance.now();
-  await setup({ progress: quiet });
+  await setup({ progress: quiet, kit: true });
   console.log(`cached setup: ${s(performance.now() - started)}`);
 }
 

@@ -15,6 +15,7 @@ import { parseProvider, startWarmCluster, stopWarmCluster, warmCluster } from ".
 import { setup } from "./setup/setup.ts";
 import { createProgress } from "./util/progress.ts";
 import { registerGradeCommands } from "./commands.ts";
+import { registerBatchCommands } from "./commands-batch.ts";
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
@@ -29,14 +30,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   program
     .command("setup")
     .description("install and start Docker if needed, build the kit node image (idempotent)")
+    .option("--kit", "build the offline kit node image even where rancher/k3s can be pulled")
     .option("--rebuild", "rebuild the node image even if its inputs are unchanged")
     .option("--debug", "stack traces on errors")
-    .action(async (opts: { rebuild?: boolean }) => {
+    .action(async (opts: { rebuild?: boolean; kit?: boolean }) => {
       const progress = createProgress({ env });
-      const result = await setup({ progress, rebuild: opts.rebuild, env });
-      progress.info(
-        `Setup done in ${(result.durationMs / 1000).toFixed(1)} s: ${result.node.image} ${result.node.built ? "built" : "already up to date"}.`,
-      );
+      const result = await setup({ progress, rebuild: opts.rebuild, kit: opts.kit, env });
+      const what = result.node ? `${result.node.image} ${result.node.built ? "built" : "already up to date"}` : `${result.pulled} pulled`;
+      progress.info(`Setup done in ${(result.durationMs / 1000).toFixed(1)} s: ${what}.`);
     });
 
   const cluster = program.command("cluster").description("a warm cluster kept between grades");
@@ -83,6 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       exitCode = code;
     },
   });
+  registerBatchCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
 
   for (const command of program.commands) command.exitOverride();
 

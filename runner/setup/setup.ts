@@ -1,6 +1,7 @@
+import { execa } from "execa";
 import { join } from "node:path";
 import { mkdir } from "node:fs/promises";
-import { cacheDir } from "../config.ts";
+import { cacheDir, K3S_IMAGE, KIT_IMAGE } from "../config.ts";
 import { buildNodeImage, type BuildResult } from "../node-image/build.ts";
 import type { Progress } from "../util/progress.ts";
 import { ensureDockerEngine } from "./docker-engine.ts";
@@ -9,12 +10,16 @@ export interface SetupOptions {
   progress: Progress;
   /** Rebuild the node image even when its inputs are unchanged. */
   rebuild?: boolean;
-  /** Build the kit image even where k3s could be pulled (always, on this project's machines). */
+  /** Build the kit image even where k3s can be pulled. */
+  kit?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
 export interface SetupResult {
-  node: BuildResult;
+  /** The kit image built or checked; undefined when k3s was pulled instead. */
+  node?: BuildResult;
+  /** Set when rancher/k3s could be pulled and the kit was not needed. */
+  pulled?: string;
   durationMs: number;
   logFile: string;
 }
@@ -29,6 +34,25 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
   await mkdir(join(cache, "logs"), { recursive: true });
   const logFile = join(cache, "logs", `setup-${new Date().toISOString().replace(/[:.]/g, "-")}.log`);
   await ensureDockerEngine(options.progress, join(cache, "build"));
+  const kitPresent = (await execa("docker", ["image", "inspect", KIT_IMAGE], { reject: false })).exitCode === 0;
+  // Where images can be pulled, k3s is all a grade needs: build nothing unless asked (or
+  // unless a kit image is already here, which then stays up to date).
+  if (!options.kit && !kitPresent && !options.rebuild) {
+    const pull = await options.progress.step(`Pulling ${K3S_IMAGE}`, async () =>
+      execa("docker", ["pull", "-q", K3S_IMAGE], { reject: false, timeout: 300_000 }),
+    ).catch(() => undefined);
+    if (pull?.exitCode === 0) {
+      options.progress.info(
+        `${K3S_IMAGE} pulled: grades run on k3s. The offline kit image is not built (npm run setup -- --kit builds it; the demo exercise's stand-in image exists only there).`,
+      );
+      return { pulled: K3S_IMAGE, durationMs: performance.now() - started, logFile };
+    }
+    options.progress.info(`${K3S_IMAGE} cannot be pulled here (${firstLine(pull?.stderr)}): building the offline kit node image.`);
+  }
   const node = await buildNodeImage({ cacheDir: cache, progress: options.progress, force: options.rebuild, logFile });
   return { node, durationMs: performance.now() - started, logFile };
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? "no answer").trim().split("\n").pop()?.slice(0, 160) ?? "no answer";
 }

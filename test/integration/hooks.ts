@@ -21,8 +21,8 @@ export const mochaHooks = {
     this.timeout(30 * 60_000);
     const progress = createProgress({ env: { ...process.env, CI: "true" } });
     try {
-      if (process.env.KUBEGRADE_TEST_SKIP_SETUP !== "1") await setup({ progress });
-      shared = await obtainCluster({ progress });
+      if (process.env.KUBEGRADE_TEST_SKIP_SETUP !== "1") await setup({ progress, kit: true });
+      shared = await obtainCluster({ progress, provider: "kit" });
       progress.info(`Integration tests run on ${shared.description}, Kubernetes ${shared.kubernetesVersion}`);
     } catch (error) {
       startError = error;
