@@ -73,7 +73,7 @@ describe("ci templates", function () {
       expect(classroom.max_score).to.equal(100);
       expect(classroom.tests.reduce((s, t) => s + (t.score ?? 0), 0)).to.equal(100);
 
-      expect(await readFile(env.GITHUB_STEP_SUMMARY, "utf8")).to.match(/\| *headless-service *\|/);
+      expect(await readFile(env.GITHUB_STEP_SUMMARY, "utf8")).to.match(/\| A headless Service .*\(headless-service\) \| ✅ passed \| 10\/10 \|/);
       const report = JSON.parse(await readFile(join(ws.repo, "kubegrade/report.json"), "utf8")) as { score: number; passed: boolean };
       expect(report).to.include({ score: 100, passed: true });
       expect(await readFile(join(ws.repo, "kubegrade/junit.xml"), "utf8")).to.include("<testsuite");
