@@ -219,6 +219,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       feedback: [`Not graded: the grader or the cluster failed (not your submission's fault): ${errorMessage(error)}`],
     }));
     if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
+    if (options.debug && cluster) {
+      const logs = await cluster.componentLogs().catch((e: unknown) => `(component logs unavailable: ${errorMessage(e)})`);
+      report.notes.push(`Component logs of the cluster:\n${logs}`);
+    }
     return report;
   } finally {
     clearTimeout(budgetTimer);
