@@ -1,0 +1,464 @@
+/**
+ * `kubegrade batch`: a whole class graded on one cluster, several submissions at a time,
+ * each in a namespace of its own (what grade() does when it is given the cluster), or each
+ * on a fresh node of its own (--isolation cluster). Every finished submission is written
+ * at once — its reports under <out>/<student>/ and its row in the gradebook — so a batch
+ * interrupted and run again grades only what is missing or has changed.
+ *
+ * One submission never changes another's result: each is graded in its own namespace with
+ * its own identity, and whatever happens to one (a refusal, a failed clone, an error of the
+ * grader) is recorded in its own row.
+ */
+import { cp, mkdir, readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { obtainCluster, type Cluster, type ProviderName } from "../cluster/index.ts";
+import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "../errors.ts";
+import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
+import { grade } from "../grade.ts";
+import type { GradeReport } from "../report/model.ts";
+import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
+import { CLASSROOM_DEFAULT_FILE } from "../report/writers/classroom.ts";
+import { loadSubmission } from "../submission/load.ts";
+import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/source.ts";
+import { validateSubmission } from "../submission/validate.ts";
+import { createProgress, type Progress } from "../util/progress.ts";
+import { chooseJobs, perGradeRequests, readCapacity, type JobsChoice } from "./capacity.ts";
+import {
+  GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
+  writeGradebook, type Gradebook, type GradebookRow,
+} from "./gradebook.ts";
+import { exerciseVersion, resumeKey, submissionDigest } from "./resume-key.ts";
+import { studentIdProblem, type BatchSubmission } from "./roster.ts";
+import { inShard, type Shard } from "./shard.ts";
+
+export type Isolation = "namespace" | "cluster";
+export const ISOLATIONS: readonly Isolation[] = ["namespace", "cluster"];
+
+/** Every student's full report, whatever --report asks for: what a rerun renders missing formats from. */
+export const STUDENT_RECORD = "report.json";
+export const DEFAULT_OUT = "kubegrade-results";
+
+export interface BatchOptions {
+  exercise: string;
+  submissions: readonly BatchSubmission[];
+  /** The results directory (gradebook + one folder per student). */
+  out: string;
+  /** Reports each student gets, paths relative to <out>/<student>/. */
+  reports?: readonly ReportSpec[];
+  /** Grades at once; chosen from the cluster's free capacity when absent. */
+  jobs?: number;
+  isolation?: Isolation;
+  shard?: Shard;
+  /** Grade on this cluster and leave it running (tests, a caller that owns one). */
+  cluster?: Cluster;
+  provider?: ProviderName;
+  kubeconfig?: string;
+  context?: string;
+  reuse?: boolean;
+  /** Budget of each grade. */
+  timeoutMs?: number;
+  debug?: boolean;
+  progress: Progress;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BatchOutcome {
+  student: string;
+  /** Already graded with the same submission and exercise version: not graded again. */
+  skipped: boolean;
+  row: GradebookRow;
+}
+
+export interface BatchResult {
+  out: string;
+  gradebook: Gradebook;
+  /** Absent when nothing needed grading. */
+  jobs?: JobsChoice;
+  /** This run's submissions (after --shard), in the order given. */
+  outcomes: BatchOutcome[];
+  /** 0 when every submission got a result, 3 when any had an infrastructure error. */
+  exitCode: ExitCode;
+}
+
+/**
+ * --report for a batch: every path relative to the student's folder. Classroom and summary
+ * reports without a path go to their default file names there, never to GitHub's files.
+ */
+export function studentReportSpecs(specs: readonly ReportSpec[]): ReportSpec[] {
+  return specs.map((spec) => {
+    const path = spec.path ?? (spec.format === "classroom" ? CLASSROOM_DEFAULT_FILE : spec.format === "summary" ? SUMMARY_DEFAULT_FILE : undefined);
+    if (path === undefined) throw new UsageError(`--report: the ${spec.format} report needs a path`);
+    if (isAbsolute(path) || path.split(/[/\\]/).includes("..")) {
+      throw new UsageError(`--report ${spec.format}=${path}: in a batch, report paths are relative to <out>/<student>/ and stay inside it`);
+    }
+    return { format: spec.format, path };
+  });
+}
+
+/**
+ * A grade's own progress inside a batch: silent, or under --debug plain lines prefixed
+ * with the student (several grades run at once; one live line cannot show them all).
+ */
+function studentProgress(student: string, debug: boolean | undefined, env: NodeJS.ProcessEnv | undefined): Progress {
+  if (!debug) return createProgress({ quiet: true });
+  const plain = createProgress({ env: { ...(env ?? process.env), CI: "true" } });
+  const wrapped: Progress = {
+    ...plain,
+    info: (message) => plain.info(`${student}: ${message}`),
+    step: (title, run) => plain.step(`${student}: ${title}`, run),
+  };
+  const begin = (plain as { begin?: (title: string) => unknown }).begin;
+  if (begin) Object.assign(wrapped, { begin: (title: string) => begin(`${student}: ${title}`) });
+  return wrapped;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+function verdict(row: GradebookRow): string {
+  if (row.infrastructureError !== undefined) return `infrastructure error (not the student's fault): ${row.infrastructureError}`;
+  if (row.refused) {
+    const why = row.refusal ?? "";
+    return `refused: ${why.length > 160 ? `${why.slice(0, 157)}…` : why}`;
+  }
+  return `${row.score}/${row.maxScore}, ${row.passed ? "passed" : "not passed"}`;
+}
+
+/** A finished grade that a rerun keeps: same key, and not an infrastructure error. */
+function finished(row: GradebookRow | undefined, key: string): row is GradebookRow {
+  return !!row && row.key === key && row.infrastructureError === undefined;
+}
+
+function infrastructureRow(
+  student: string, source: string, message: string, exercise: ExerciseDefinition, gradedAt: Date, extra: { key?: string; commit?: string } = {},
+): GradebookRow {
+  return {
+    student,
+    source,
+    score: 0,
+    maxScore: exercise.checks.reduce((sum, c) => sum + c.points, 0),
+    passed: false,
+    refused: false,
+    infrastructureError: message,
+    checks: Object.fromEntries(exercise.checks.map((c) => [c.id, "error" as const])),
+    durationMs: 0,
+    ...(extra.commit ? { commit: extra.commit } : {}),
+    ...(extra.key ? { key: extra.key } : {}),
+    gradedAt: gradedAt.toISOString(),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** Writes the student's record and every report asked for into their folder. */
+async function writeStudentReports(report: GradeReport, dir: string, specs: readonly ReportSpec[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeReports(report, [{ format: "json", path: join(dir, STUDENT_RECORD) }], {});
+  await writeReports(report, specs.map((s) => ({ format: s.format, path: join(dir, s.path as string) })), {});
+}
+
+/** For a skipped student: the formats asked for now but not written then, from the record. */
+async function completeStudentReports(dir: string, specs: readonly ReportSpec[]): Promise<string[]> {
+  const missing: ReportSpec[] = [];
+  for (const spec of specs) if (!(await exists(join(dir, spec.path as string)))) missing.push({ format: spec.format, path: join(dir, spec.path as string) });
+  if (!missing.length) return [];
+  const record = await readFile(join(dir, STUDENT_RECORD), "utf8").catch(() => undefined);
+  if (record === undefined) return missing.map((s) => `${s.path} (no ${STUDENT_RECORD} to write it from)`);
+  try {
+    await writeReports(JSON.parse(record) as GradeReport, missing, {});
+    return [];
+  } catch (error) {
+    return missing.map((s) => `${s.path} (${errorMessage(error)})`);
+  }
+}
+
+/** What grade() refuses before it needs a cluster (the same loader and validator). */
+async function refusedBeforeGrading(dir: string, exercise: ExerciseDefinition): Promise<boolean> {
+  try {
+    const loaded = await loadSubmission(dir);
+    return loaded.refusals.length > 0 || validateSubmission(loaded.objects, exercise).refusals.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function keyFor(source: string, resolved: ResolvedSource, version: string): Promise<string> {
+  if (isGitUrl(source) && resolved.commit) return resumeKey({ exerciseVersion: version, gitCommit: resolved.commit });
+  return resumeKey({ exerciseVersion: version, contentDigest: await submissionDigest(resolved.dir) });
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  const { progress } = options;
+  const exercise = loadExercise(options.exercise);
+  const version = exerciseVersion(exercise);
+  const isolation = options.isolation ?? "namespace";
+  const out = resolve(options.out);
+  const specs = studentReportSpecs(options.reports ?? []);
+  if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
+    throw new UsageError(`--jobs ${options.jobs}: a whole number of at least 1 is expected`);
+  }
+  if (isolation === "cluster") {
+    if (options.cluster || options.kubeconfig || options.provider === "kubeconfig" || options.reuse) {
+      throw new UsageError("--isolation cluster starts a fresh node for each submission; it cannot be combined with --kubeconfig, --reuse or a given cluster");
+    }
+  }
+  const seen = new Map<string, BatchSubmission>();
+  for (const s of options.submissions) {
+    const problem = studentIdProblem(s.student);
+    if (problem) throw new UsageError(`${s.origin ? `${s.origin}: ` : ""}the student name "${s.student}" ${problem}`);
+    const earlier = seen.get(s.student);
+    if (earlier) throw new UsageError(`student ${s.student} is given twice (${earlier.source} and ${s.source})`);
+    seen.set(s.student, s);
+  }
+  const selected = options.submissions.filter((s) => inShard(s.student, options.shard));
+
+  const existing = await readGradebook(out);
+  if (existing && existing.exercise !== exercise.id) {
+    throw new UsageError(`${join(out, GRADEBOOK_JSON)} is the gradebook of exercise ${existing.exercise}, not ${exercise.id}: choose another --out`);
+  }
+  const checkIds = exercise.checks.map((c) => c.id);
+  const writer = new GradebookWriter(out, existing ? { ...existing, exerciseVersion: version, checkIds } : emptyGradebook(exercise.id, version, checkIds));
+  const previous = new Map((existing?.rows ?? []).map((r) => [r.student, r]));
+  await writer.flush(); // an --out that cannot be written fails now, not after the first grade
+
+  const shardText = options.shard ? ` (shard ${options.shard.index}/${options.shard.count}: ${selected.length} of ${options.submissions.length})` : "";
+  progress.info(`Batch of ${selected.length} submission(s) of exercise ${exercise.id} into ${out}${shardText}`);
+
+  const outcomes = new Map<string, BatchOutcome>();
+  const counts = { done: 0, running: 0 };
+  const gradedDurations: number[] = [];
+  let jobs: JobsChoice | undefined;
+
+  const status = (): string => {
+    const left = selected.length - counts.done - counts.running;
+    let eta = "";
+    if (left + counts.running > 0) {
+      if (gradedDurations.length && jobs) {
+        const mean = gradedDurations.reduce((a, b) => a + b, 0) / gradedDurations.length;
+        eta = `, ~${duration((mean * (left + counts.running / 2)) / jobs.jobs)} to go`;
+      } else {
+        eta = ", estimate after the first grade";
+      }
+    }
+    return `[${counts.done}/${selected.length} done, ${counts.running} running, ${left} left${eta}]`;
+  };
+
+  /** Records an outcome; returns a note for the progress line, if any. */
+  const record = async (submission: BatchSubmission, row: GradebookRow, skipped: boolean): Promise<string> => {
+    outcomes.set(submission.student, { student: submission.student, skipped, row });
+    counts.done++;
+    const before = previous.get(submission.student);
+    if (skipped) return "";
+    // A failure of the grader never replaces a finished grade (of an earlier version of
+    // the submission): the run's exit code says to run again, and that grades it.
+    if (row.infrastructureError !== undefined && before && before.infrastructureError === undefined) {
+      return `; the gradebook keeps the earlier grade (${verdict(before)}) until a run grades this version`;
+    }
+    await writer.record(row);
+    return "";
+  };
+
+  let cluster: Cluster | undefined = options.cluster;
+  /** Where grade() runs: the batch's cluster; a fresh node (isolation cluster); none needed yet (refused before grading). */
+  const where = () =>
+    isolation === "cluster"
+      ? { provider: options.provider ?? "kit" }
+      : cluster
+        ? { cluster }
+        : { provider: options.provider, kubeconfig: options.kubeconfig, context: options.context, reuse: options.reuse };
+
+  /** The row of one submission; never throws (whatever happens is that student's row). */
+  const evaluate = async (submission: BatchSubmission): Promise<{ row: GradebookRow; skipped: boolean }> => {
+    const { student, source } = submission;
+    let resolved: ResolvedSource;
+    try {
+      resolved = await resolveSource(source);
+    } catch (error) {
+      return {
+        row: error instanceof UsageError
+          ? unreadableRow(student, source, errorMessage(error), exercise.checks, new Date())
+          : infrastructureRow(student, source, `reading the submission failed: ${errorMessage(error)}`, exercise, new Date()),
+        skipped: false,
+      };
+    }
+    let key: string | undefined;
+    try {
+      key = await keyFor(source, resolved, version);
+      const before = previous.get(student);
+      const dir = join(out, student);
+      if (finished(before, key)) {
+        await completeStudentReports(dir, specs);
+        return { row: before, skipped: true };
+      }
+      const report = await grade({
+        exercise: exercise.id,
+        submission: resolved.dir,
+        submissionLabel: resolved.label,
+        commit: resolved.commit,
+        ...where(),
+        timeoutMs: options.timeoutMs,
+        debug: options.debug,
+        progress: studentProgress(student, options.debug, options.env),
+        env: options.env,
+      });
+      const row = rowFromReport(student, source, report, key, new Date());
+      try {
+        await writeStudentReports(report, dir, specs);
+      } catch (error) {
+        // Graded, but without its reports it is not finished: a rerun grades it again.
+        return { row: { ...row, infrastructureError: `writing the reports into ${dir} failed: ${errorMessage(error)}` }, skipped: false };
+      }
+      return { row, skipped: false };
+    } catch (error) {
+      return {
+        row: error instanceof UsageError
+          ? unreadableRow(student, source, errorMessage(error), exercise.checks, new Date())
+          : infrastructureRow(student, source, errorMessage(error), exercise, new Date(), { key, commit: resolved.commit }),
+        skipped: false,
+      };
+    } finally {
+      await resolved.cleanup().catch(() => {});
+    }
+  };
+
+  const gradeOne = async (submission: BatchSubmission): Promise<void> => {
+    const started = performance.now();
+    counts.running++;
+    progress.info(`${status()} ${submission.student}: grading ${submission.source}`);
+    const { row, skipped } = await evaluate(submission).finally(() => {
+      counts.running--;
+    });
+    const took = performance.now() - started;
+    if (!skipped && !row.refused && row.infrastructureError === undefined) gradedDurations.push(took);
+    const note = await record(submission, row, skipped);
+    progress.info(`${status()} ${submission.student}: ${skipped ? `already graded (${verdict(row)}), skipped` : `${verdict(row)} (${duration(took)})`}${note}`);
+  };
+
+  // 1. Local directories: unchanged since their last grade → kept; unreadable or refused
+  //    before grading (invalid, hostile) → recorded at once, without a cluster.
+  const queue: BatchSubmission[] = [];
+  for (const submission of selected) {
+    if (!isGitUrl(submission.source)) {
+      const dir = resolve(submission.source);
+      const digest = await submissionDigest(dir).catch(() => undefined);
+      const before = previous.get(submission.student);
+      if (digest && finished(before, resumeKey({ exerciseVersion: version, contentDigest: digest }))) {
+        const missing = await completeStudentReports(join(out, submission.student), specs);
+        await record(submission, before, true);
+        progress.info(`${status()} ${submission.student}: already graded (${verdict(before)}), skipped${missing.length ? `; could not write ${missing.join(", ")}` : ""}`);
+        continue;
+      }
+      if (!digest || (await refusedBeforeGrading(dir, exercise))) {
+        await gradeOne(submission);
+        continue;
+      }
+    }
+    queue.push(submission);
+  }
+
+  // 2. One cluster for all (namespace isolation), obtained only when something needs grading.
+  const ownsCluster = !options.cluster && isolation === "namespace" && queue.length > 0;
+  try {
+    if (queue.length > 0) {
+      if (isolation === "namespace" && !cluster) {
+        try {
+          cluster = await obtainCluster({
+            provider: options.provider,
+            kubeconfig: options.kubeconfig,
+            context: options.context,
+            reuse: options.reuse,
+            progress,
+            env: options.env,
+          });
+        } catch (error) {
+          if (error instanceof UsageError) throw error;
+          // No cluster, no grade: every submission left is recorded as not graded.
+          for (const submission of queue.splice(0)) {
+            const row = infrastructureRow(submission.student, submission.source, `no cluster to grade on: ${errorMessage(error)}`, exercise, new Date());
+            const note = await record(submission, row, false);
+            progress.info(`${status()} ${submission.student}: ${verdict(row)}${note}`);
+          }
+        }
+      }
+      if (queue.length === 0) {
+        // The cluster could not be obtained; nothing is left to run.
+      } else if (options.jobs !== undefined) {
+        jobs = { jobs: options.jobs, why: "--jobs" };
+      } else if (isolation === "cluster") {
+        jobs = { jobs: 1, why: "--isolation cluster starts a node per submission (about 0.9 GB each); --jobs N runs more at once" };
+      } else {
+        const capacity = await readCapacity(cluster!.kubeConfig);
+        jobs = "unknown" in capacity
+          ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` }
+          : chooseJobs(capacity, perGradeRequests(exercise.quota), exercise.id);
+      }
+      if (jobs) progress.info(
+        `Grading ${queue.length} submission(s), ${jobs.jobs} at a time (${jobs.why}); ` +
+          (isolation === "namespace" ? `each in its own namespace on ${cluster!.description}` : "each on a fresh node of its own"),
+      );
+    }
+
+    // 3. A pool of workers over the queue; a gradebook that cannot be written stops it.
+    let fatal: unknown;
+    const worker = async () => {
+      for (let next = queue.shift(); next && fatal === undefined; next = queue.shift()) {
+        await gradeOne(next).catch((error: unknown) => {
+          fatal ??= error;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs?.jobs ?? 1, queue.length) }, worker));
+    if (fatal !== undefined) throw new InfrastructureError(`the batch stopped: ${errorMessage(fatal)}`, { cause: fatal });
+  } finally {
+    if (ownsCluster) await cluster?.stop().catch((error: unknown) => progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+  }
+
+  const ordered = selected.map((s) => outcomes.get(s.student)).filter((o): o is BatchOutcome => !!o);
+  const failed = ordered.filter((o) => o.row.infrastructureError !== undefined);
+  return {
+    out,
+    gradebook: writer.book,
+    jobs,
+    outcomes: ordered,
+    exitCode: failed.length ? EXIT.internal : EXIT.passed,
+  };
+}
+
+export interface MergeOptions {
+  /** Results directories of the shards (each with a gradebook.json). */
+  outs: readonly string[];
+  into: string;
+}
+
+/**
+ * `kubegrade gradebook merge`: the shards' gradebooks joined into one, and each student's
+ * folder of reports copied beside it.
+ */
+export async function mergeResults(options: MergeOptions): Promise<{ into: string; gradebook: Gradebook; copied: number }> {
+  const into = resolve(options.into);
+  const inputs = [];
+  for (const dir of options.outs) {
+    const book = await readGradebook(resolve(dir));
+    if (!book) throw new UsageError(`gradebook merge: ${dir} holds no ${GRADEBOOK_JSON}`);
+    inputs.push({ origin: resolve(dir), book });
+  }
+  if (!inputs.some((i) => i.origin === into) && (await readGradebook(into))) {
+    throw new UsageError(`gradebook merge: ${into} already holds a gradebook; name it among the inputs to merge into it`);
+  }
+  const { book, rowOrigin } = mergeGradebooks(inputs);
+  let copied = 0;
+  for (const row of book.rows) {
+    const origin = rowOrigin.get(row.student);
+    if (!origin || origin === into) continue;
+    const from = join(origin, row.student);
+    if (!(await exists(from))) continue;
+    await cp(from, join(into, row.student), { recursive: true, force: true });
+    copied++;
+  }
+  await writeGradebook(into, book);
+  return { into, gradebook: book, copied };
+}

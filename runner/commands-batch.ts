@@ -1,0 +1,157 @@
+/**
+ * batch and gradebook merge: grading a whole class. Plain async functions over options
+ * (runner/batch/), registered on the CLI here; the exit code goes back through the context.
+ */
+import { Option, type Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseProvider } from "./cluster/index.ts";
+import type { CommandContext } from "./commands.ts";
+import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
+import { parseReportSpecs } from "./report/writers/index.ts";
+import { createProgress } from "./util/progress.ts";
+import { DEFAULT_OUT, ISOLATIONS, mergeResults, runBatch, type BatchResult, type Isolation } from "./batch/batch.ts";
+import { GRADEBOOK_CSV, GRADEBOOK_JSON, type GradebookRow } from "./batch/gradebook.ts";
+import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/roster.ts";
+import { parseShard } from "./batch/shard.ts";
+
+interface BatchCliOptions {
+  roster?: string;
+  out: string;
+  report?: string;
+  jobs?: string;
+  isolation: string;
+  shard?: string;
+  cluster?: string;
+  kubeconfig?: string;
+  context?: string;
+  reuse?: boolean;
+  timeout?: string;
+  debug?: boolean;
+}
+
+function positiveNumber(value: string, option: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${option} ${value}: ${integer ? "a whole number of at least 1" : "a positive number"} is expected`);
+  }
+  return n;
+}
+
+async function readRoster(path: string): Promise<BatchSubmission[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--roster ${path}: cannot be read (${errorMessage(error)})`);
+  }
+  return parseRoster(text, path, dirname(resolve(path)));
+}
+
+function outcomeText(row: GradebookRow): string {
+  if (row.infrastructureError !== undefined) return "infrastructure error";
+  if (row.refused) return "refused";
+  return row.passed ? "passed" : "not passed";
+}
+
+function summary(result: BatchResult): string {
+  const lines: string[] = [];
+  const width = Math.max(7, ...result.outcomes.map((o) => o.student.length));
+  for (const { student, skipped, row } of result.outcomes) {
+    const score = row.refused || row.infrastructureError !== undefined ? "-" : `${row.score}/${row.maxScore}`;
+    lines.push(`${student.padEnd(width)}  ${score.padStart(7)}  ${outcomeText(row)}${skipped ? " (kept from an earlier run)" : ""}`);
+  }
+  const count = (f: (r: GradebookRow) => boolean) => result.outcomes.filter((o) => f(o.row)).length;
+  lines.push(
+    "",
+    `${result.outcomes.length} submission(s): ${count((r) => r.passed)} passed, ` +
+      `${count((r) => !r.passed && !r.refused && r.infrastructureError === undefined)} not passed, ` +
+      `${count((r) => r.refused)} refused, ${count((r) => r.infrastructureError !== undefined)} infrastructure error(s); ` +
+      `${result.outcomes.filter((o) => o.skipped).length} kept from an earlier run`,
+    `Gradebook: ${join(result.out, GRADEBOOK_CSV)} and ${GRADEBOOK_JSON}; each student's reports in ${result.out}/<student>/`,
+  );
+  return lines.join("\n");
+}
+
+export async function batchCommand(exerciseId: string, sources: string[], opts: BatchCliOptions, context: CommandContext): Promise<ExitCode> {
+  const { env } = context;
+  if (opts.roster && sources.length) throw new UsageError("give the submissions either as arguments or in --roster, not both");
+  if (!opts.roster && !sources.length) throw new UsageError("no submissions: give directories or git URLs, or --roster roster.csv");
+  if (!(ISOLATIONS as readonly string[]).includes(opts.isolation)) {
+    throw new UsageError(`--isolation ${opts.isolation}: expected one of ${ISOLATIONS.join(", ")}`);
+  }
+  const submissions = opts.roster ? await readRoster(opts.roster) : nameSubmissions(sources);
+  let reports;
+  try {
+    reports = opts.report ? parseReportSpecs(opts.report) : [];
+  } catch (error) {
+    throw new UsageError(`--report ${opts.report}: ${errorMessage(error)}`);
+  }
+  const result = await runBatch({
+    exercise: exerciseId,
+    submissions,
+    out: opts.out,
+    reports,
+    jobs: opts.jobs === undefined ? undefined : positiveNumber(opts.jobs, "--jobs", true),
+    isolation: opts.isolation as Isolation,
+    shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
+    provider: parseProvider(opts.cluster, "--cluster"),
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    reuse: opts.reuse,
+    timeoutMs: opts.timeout === undefined ? undefined : positiveNumber(opts.timeout, "--timeout", false) * 1000,
+    debug: opts.debug,
+    progress: createProgress({ env }),
+    env,
+  });
+  process.stdout.write(`${summary(result)}\n`);
+  const failed = result.outcomes.filter((o) => o.row.infrastructureError !== undefined);
+  if (failed.length) {
+    process.stderr.write(
+      `kubegrade: ${failed.length} submission(s) not graded because the grader or the cluster failed (not the students' fault): ` +
+        `${failed.map((o) => o.student).join(", ")}; run the same command again to grade only those.\n`,
+    );
+  }
+  return result.exitCode;
+}
+
+export async function gradebookMergeCommand(outs: string[], opts: { into: string }): Promise<ExitCode> {
+  const { into, gradebook, copied } = await mergeResults({ outs, into: opts.into });
+  process.stdout.write(
+    `Merged ${outs.length} gradebook(s) of exercise ${gradebook.exercise}: ${gradebook.rows.length} student(s) ` +
+      `into ${relative(process.cwd(), join(into, GRADEBOOK_CSV)) || GRADEBOOK_CSV} (${copied} report folder(s) copied).\n`,
+  );
+  return EXIT.passed;
+}
+
+export function registerBatchCommands(program: Command, context: CommandContext): void {
+  program
+    .command("batch")
+    .description("grade a whole class on one cluster, several at a time, into a gradebook (CSV and JSON)")
+    .argument("<exercise>", "exercise id (see `kubegrade list`)")
+    .argument("[submissions...]", "submission directories or git URL[#ref]s (or use --roster)")
+    .option("--roster <file>", "CSV with a header row, then: student id, source (directory or git URL)")
+    .option("--out <dir>", "results: gradebook.csv, gradebook.json and <student>/ folders of reports", DEFAULT_OUT)
+    .option("--report <formats>", "each student's reports, FORMAT=PATH[,…] relative to <out>/<student>/ (report.json is always written)")
+    .option("--jobs <n>", "grades at once (default: what the cluster's free CPU and memory fit, by the exercise's quota)")
+    .addOption(new Option("--isolation <mode>", "a namespace per submission on one cluster, or a fresh node per submission").choices([...ISOLATIONS]).default("namespace"))
+    .option("--shard <I/N>", "grade only shard I of N (a stable share by student id); join with `kubegrade gradebook merge`")
+    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
+    .option("--kubeconfig <path>", "grade on an existing cluster")
+    .option("--context <name>", "kubeconfig context")
+    .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
+    .option("--timeout <seconds>", "budget of each grade")
+    .option("--debug", "each grade's steps, stack traces")
+    .action(async (exercise: string, sources: string[], opts: BatchCliOptions) => {
+      context.setExitCode(await batchCommand(exercise, sources, opts, context));
+    });
+  const gradebook = program.command("gradebook").description("gradebooks written by `kubegrade batch`");
+  gradebook
+    .command("merge")
+    .description("join the gradebooks of a sharded batch (same exercise; a student in two must have the same grade)")
+    .argument("<out...>", "results directories of the shards")
+    .requiredOption("--into <dir>", "where the merged gradebook and report folders go")
+    .action(async (outs: string[], opts: { into: string }) => {
+      context.setExitCode(await gradebookMergeCommand(outs, opts));
+    });
+}
