@@ -7,15 +7,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { lstat, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, readFile, readlink, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { PROJECT_ROOT } from "../config.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
-import { LIMITS } from "../submission/load.ts";
+import type { Refusal } from "../report/model.ts";
+import { findManifests, LIMITS } from "../submission/load.ts";
 
 const KEY_FORMAT = "kubegrade-batch-key/1";
 /** As the submission loader: never part of a submission. */
-const SKIPPED_DIRS = new Set(["node_modules", ".git", ".github", ".gitlab", "kubegrade-results"]);
 /** Shared by every check module: a change there can change any verdict. */
 const CHECK_SUPPORT = ["checks/api.ts", "checks/support.ts"];
 
@@ -46,45 +46,23 @@ export function exerciseVersion(exercise: Pick<ExerciseDefinition, "id" | "check
 }
 
 /**
- * A digest of a submission directory's YAML files: relative paths and contents. Bounded
- * like the loader (a submission past its limits is refused whatever the rest holds):
- * at most one file over the file limit is read, an over-large file counts by its size.
+ * A digest of a submission directory's YAML files — the very files the loader reads
+ * (findManifests) — by relative path and content; a file over the loader's size limit
+ * counts by its size, a link the loader refuses by where it points.
  */
 export async function submissionDigest(root: string): Promise<string> {
-  const rootReal = await realpath(root);
-  const parts: (string | Buffer)[] = [];
-  let files = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (files > LIMITS.maxFiles) return;
-      const full = join(dir, entry.name);
-      const rel = relative(root, full).split(sep).join("/");
-      if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith(".")) continue;
-        await walk(full);
-        continue;
-      }
-      if (!/\.ya?ml$/i.test(entry.name)) continue;
-      if (entry.isSymbolicLink()) {
-        const target = await realpath(full).catch(() => undefined);
-        if (!target || !(target === rootReal || target.startsWith(rootReal + sep))) {
-          // Refused by the loader; only where it points can change that.
-          parts.push(rel, "symlink-outside", await readlink(full).catch(() => "?"));
-          files++;
-          continue;
-        }
-        if (!(await stat(target)).isFile()) continue;
-      } else if (!entry.isFile()) {
-        continue;
-      }
-      files++;
-      const size = (await stat(full)).size;
-      parts.push(rel, size > LIMITS.maxFileBytes ? `too-large:${size}` : await readFile(full));
-    }
-  };
   if (!(await lstat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
-  await walk(root);
+  const refusals: Refusal[] = [];
+  const files = await findManifests(root, refusals);
+  const parts: (string | Buffer)[] = [];
+  for (const full of files) {
+    const rel = relative(root, full).split(sep).join("/");
+    const size = (await stat(full)).size;
+    parts.push(rel, size > LIMITS.maxFileBytes ? `too-large:${size}` : await readFile(full));
+  }
+  for (const refusal of refusals) {
+    parts.push(refusal.file, "refused", await readlink(join(root, refusal.file)).catch(() => refusal.message));
+  }
   return sha256(parts);
 }
 

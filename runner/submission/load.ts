@@ -43,7 +43,12 @@ export interface LoadedSubmission {
   notes: string[];
 }
 
-async function findManifests(root: string, refusals: Refusal[]): Promise<string[]> {
+/**
+ * Every *.yaml/*.yml below root the grader reads, sorted; hidden and tool directories are
+ * skipped and a symbolic link pointing outside root becomes a refusal. Shared with the
+ * batch's resume key, so that both see the same files.
+ */
+export async function findManifests(root: string, refusals: Refusal[]): Promise<string[]> {
   const rootReal = await realpath(root);
   const found: string[] = [];
   const walk = async (dir: string) => {
