@@ -9,6 +9,7 @@ import {
   withRow, writeGradebook, type Gradebook, type GradebookRow,
 } from "../../runner/batch/gradebook.ts";
 import { UsageError } from "../../runner/errors.ts";
+import { usageError } from "./support.ts";
 import { fixture } from "./reporters/support.ts";
 
 const CHECKS = ["headless-service", "statefulset-spec", "pod-dns"];
@@ -33,15 +34,6 @@ function book(rows: GradebookRow[], overrides: Partial<Gradebook> = {}): Gradebo
   return rows.reduce(withRow, { ...emptyGradebook("web", "v1", CHECKS), ...overrides });
 }
 
-function usageError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(UsageError);
-    return (error as Error).message;
-  }
-  return expect.fail("was accepted");
-}
 
 describe("batch: gradebook rows", () => {
   it("a row from a report: score, verdict, each check's status, commit", () => {

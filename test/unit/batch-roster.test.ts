@@ -2,17 +2,8 @@ import { expect } from "chai";
 import { join, resolve } from "node:path";
 import { parseCsv } from "../../runner/batch/csv.ts";
 import { nameSubmissions, parseRoster, studentIdProblem } from "../../runner/batch/roster.ts";
-import { UsageError } from "../../runner/errors.ts";
+import { usageError } from "./support.ts";
 
-function usageError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(UsageError);
-    return (error as Error).message;
-  }
-  return expect.fail("was accepted");
-}
 
 describe("batch: roster CSV", () => {
   it("reads quoted fields with commas, doubled quotes and line breaks", () => {
