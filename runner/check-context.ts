@@ -10,6 +10,7 @@ import {
 import { AssertionError } from "chai";
 import { setTimeout as delay } from "node:timers/promises";
 import type { CheckContext, Deadlines } from "../checks/api.ts";
+import { TIMEOUTS } from "./config.ts";
 import { InfrastructureError } from "./errors.ts";
 import { execInPod, type ExecResult } from "./kube/exec.ts";
 import { describePod, isReady, podProblem } from "./kube/pods.ts";
@@ -228,7 +229,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   };
 
   const waitUntilObserved = async (probe: () => Promise<boolean>) => {
-    await waitUntil(`StatefulSet ${stsName} observed by its controller`, 30_000, async () =>
+    await waitUntil(`StatefulSet ${stsName} observed by its controller`, TIMEOUTS.controllerObservedMs, async () =>
       (await probe()) ? true : { pending: "status.observedGeneration behind metadata.generation" },
     );
   };

@@ -33,5 +33,9 @@ export const TIMEOUTS = {
   podReadyMs: 120_000,
   execMs: 30_000,
   probePodMs: 60_000,
+  /** DNS catching up with new pod IPs, and pods answering on their names. */
+  dnsMs: 10_000,
+  /** A StatefulSet's controller observing a change (status.observedGeneration). */
+  controllerObservedMs: 30_000,
   cleanupMs: 60_000,
 } as const;

@@ -190,7 +190,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       deadlines: {
         podReadyMs: TIMEOUTS.podReadyMs,
         execMs: TIMEOUTS.execMs,
-        dnsMs: 10_000,
+        dnsMs: TIMEOUTS.dnsMs,
         probePodMs: TIMEOUTS.probePodMs,
       },
       cleanups: [],
