@@ -13,7 +13,7 @@ import type { CheckContext, Deadlines } from "../checks/api.ts";
 import { TIMEOUTS } from "./config.ts";
 import { InfrastructureError } from "./errors.ts";
 import { execInPod, type ExecResult } from "./kube/exec.ts";
-import { describePod, isReady, podProblem } from "./kube/pods.ts";
+import { describePod, isReady, podProblem, waitForPodsReady } from "./kube/pods.ts";
 import { ConditionFailed, waitForObjects, type Verdict } from "./kube/watch.ts";
 import { applyObjects } from "./kube/apply.ts";
 import type { Recorder } from "./recorder.ts";
@@ -72,17 +72,7 @@ function startProbe(session: GradeSession): Promise<void> {
         } as never,
       ]);
       try {
-        await waitForObjects<V1Pod>(kc, { apiVersion: "v1", kind: "Pod", plural: "pods", namespace, fieldSelector: `metadata.name=${PROBE_POD}` }, {
-          what: "the grader's probe pod Ready",
-          deadlineMs: session.deadlines.probePodMs,
-          condition: (pods) => {
-            const pod = pods.get(PROBE_POD);
-            if (!pod) return { pending: "not created" };
-            const problem = podProblem(pod);
-            if (problem) return { fail: problem };
-            return isReady(pod) ? true : { pending: describePod(pod) };
-          },
-        });
+        await waitForPodsReady(kc, namespace, [PROBE_POD], { deadlineMs: session.deadlines.probePodMs, what: "the grader's probe pod Ready" });
       } catch (error) {
         throw new InfrastructureError(`The grader's probe pod did not start: ${(error as Error).message}`);
       }
@@ -179,15 +169,13 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
       await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 1 });
     }
     const oldUids = new Set([...before.values()].map((p) => p.metadata?.uid ?? ""));
-    const after = await waitReady(names, `${names.join(", ")} recreated and Ready`, oldUids);
-    session.memo.set("pods-ready", Promise.resolve(await refresh(names)));
+    // Later checks see the pods as they come back — or, if they do not, why not — never the
+    // pods that were just deleted.
+    const recreated = waitReady(names, `${names.join(", ")} recreated and Ready`, oldUids);
+    recreated.catch(() => {}); // awaited below and by later checks
+    session.memo.set("pods-ready", recreated);
+    const after = await recreated;
     return { before, after };
-  };
-
-  const refresh = async (names: string[]) => {
-    const map = new Map<string, V1Pod>();
-    for (const name of names) map.set(name, await core.readNamespacedPod({ name, namespace }));
-    return map;
   };
 
   const ensureProbe = () => startProbe(session);
@@ -248,7 +236,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   const scale = async (replicas: number) => {
     await patchStatefulSet({ spec: { replicas } }, `scaled ${stsName} to ${replicas}`);
     const wanted = Array.from({ length: replicas }, (_, i) => `${stsName}-${i}`);
-    await podsWatch(`StatefulSet ${stsName} scaled to ${replicas}`, (pods) => {
+    const scaled = podsWatch(`StatefulSet ${stsName} scaled to ${replicas}`, (pods) => {
       const extra = ordinalPods(pods).map((p) => p.metadata?.name ?? "").filter((n) => !wanted.includes(n));
       const notReady = wanted.filter((n) => {
         const pod = pods.get(n);
@@ -257,7 +245,10 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
       if (!extra.length && !notReady.length) return true;
       return { pending: [...notReady.map((n) => (pods.get(n) ? describePod(pods.get(n)!) : `${n} not created`)), ...extra.map((n) => `${n} still there`)].join("; ") };
     });
-    session.memo.set("pods-ready", Promise.resolve(await refresh(wanted)));
+    const ready = scaled.then((pods) => new Map(wanted.map((n) => [n, pods.get(n) as V1Pod])));
+    ready.catch(() => {}); // awaited below and by later checks
+    session.memo.set("pods-ready", ready);
+    await ready;
   };
 
   const deleteStatefulSet = async (label: string) => {

@@ -162,11 +162,12 @@ function summarise(
   if (failure?.errors.length) {
     return {
       ...base, status: "error", score: 0,
-      feedback: [...failure.assertion, ...failure.errors.map((e) => `The grader could not finish this check (not your submission's fault): ${e}`)],
+      feedback: [...new Set(failure.assertion), ...failure.errors.map((e) => `The grader could not finish this check (not your submission's fault): ${e}`)],
       ...(failure.evidence.length ? { evidence: failure.evidence } : {}),
     };
   }
-  if (failure?.assertion.length) return { ...base, status: "failed", score: 0, feedback: failure.assertion };
+  // Several tests of a check can fail for one reason (pods that never came back): say it once.
+  if (failure?.assertion.length) return { ...base, status: "failed", score: 0, feedback: [...new Set(failure.assertion)] };
   if (skipReason) return { ...base, status: "skipped", score: 0, feedback: [`Not run: ${skipReason}`] };
   return { ...base, status: "passed", score: config.points, feedback: [] };
 }
