@@ -98,20 +98,15 @@ export async function warmCluster(progress: Progress, options: { startIfMissing:
   if (!options.startIfMissing) {
     throw new UsageError("No warm cluster is running.", { cause: "start one with `kubegrade cluster start`" });
   }
-  const started = await progress.step("No warm cluster yet: starting one and keeping it for next time", (update) =>
+  await sweepLeftovers();
+  return progress.step("No warm cluster yet: starting one and keeping it for next time", (update) =>
     startKitCluster({ warm: true, onLog: nodeLogger(update) }),
   );
-  return started;
 }
 
-export async function startWarmCluster(progress: Progress): Promise<Cluster> {
-  const existing = await findWarm();
-  if (existing) {
-    progress.info(`A warm cluster is already running (${existing.slice(0, 12)}).`);
-    return attachKit(existing, { owned: false, stop: async () => {} });
-  }
-  await sweepLeftovers();
-  return progress.step("Starting a warm kit cluster", (update) => startKitCluster({ warm: true, onLog: nodeLogger(update) }));
+/** `kubegrade cluster start`: the warm cluster, started if none is running. */
+export function startWarmCluster(progress: Progress): Promise<Cluster> {
+  return warmCluster(progress, { startIfMissing: true });
 }
 
 export async function stopWarmCluster(): Promise<string | undefined> {

@@ -11,16 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { sharedCluster } from "./hooks.ts";
+import { cli } from "./support.ts";
 
 const FORMATS = ["json", "junit", "gradescope", "html", "summary", "classroom"] as const;
 
-async function cli(args: string[], env: Record<string, string>) {
-  return execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), ...args], {
-    env: { ...process.env, ...env },
-    reject: false,
-    all: true,
-  });
-}
 
 describe("grade command with every report format", function () {
   let root: string;

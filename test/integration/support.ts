@@ -1,5 +1,7 @@
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { LABELS } from "../../runner/config.ts";
+import { execa } from "execa";
+import { join } from "node:path";
+import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
 
 /** A namespace for one test file, labelled like the grader's, removed by the returned function. */
@@ -16,4 +18,13 @@ export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<{ 
       await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => {});
     },
   };
+}
+
+/** The kubegrade command line in a child process, as a user runs it (never rejects). */
+export function cli(args: string[], env: Record<string, string> = {}) {
+  return execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), ...args], {
+    env: { ...process.env, CI: "true", NO_COLOR: "1", ...env },
+    reject: false,
+    all: true,
+  });
 }

@@ -3,18 +3,11 @@
  * (without paying the boot), `cluster status`, `cluster stop` — through the command line.
  */
 import { expect } from "chai";
-import { execa } from "execa";
 import { join } from "node:path";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import { dockerClient } from "../../runner/cluster/docker.ts";
+import { cli } from "./support.ts";
 
-async function cli(args: string[]) {
-  return execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), ...args], {
-    env: { ...process.env, CI: "true", NO_COLOR: "1" },
-    reject: false,
-    all: true,
-  });
-}
 
 async function warmContainers(): Promise<string[]> {
   const { client } = await dockerClient();
