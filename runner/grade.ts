@@ -92,9 +92,14 @@ function finish(report: GradeReport, exercise: ExerciseDefinition, started: numb
   return report;
 }
 
+/** More than this many refusals are summed up in one line: a hostile file can make thousands. */
+export const MAX_REFUSALS = 50;
+
 function refuse(report: GradeReport, refusals: Refusal[]): GradeReport {
   report.refused = true;
-  report.refusals = refusals;
+  report.refusals = refusals.length > MAX_REFUSALS
+    ? [...refusals.slice(0, MAX_REFUSALS), { file: refusals[MAX_REFUSALS].file, message: `and ${refusals.length - MAX_REFUSALS} more refusals like these` }]
+    : refusals;
   report.checks = report.checks.map((c) => ({ ...c, status: "skipped", feedback: ["Not run: the submission was refused before grading."] }));
   return report;
 }

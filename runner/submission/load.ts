@@ -3,9 +3,10 @@
  * remember the file, line and column they came from. Anything unreadable is a Refusal
  * (file, line, column, message), never a stack trace. Limits keep hostile input bounded.
  */
-import { lstat, readdir, readFile, realpath } from "node:fs/promises";
+import { isUtf8 } from "node:buffer";
+import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Document } from "yaml";
+import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, visit, type Document } from "yaml";
 import type { Refusal } from "../report/model.ts";
 
 export const LIMITS = {
@@ -43,12 +44,20 @@ export interface LoadedSubmission {
   notes: string[];
 }
 
+/** Whether findManifests reads a file at this "/"-separated relative path, going by its name. */
+export function isManifestPath(rel: string): boolean {
+  const parts = rel.split("/");
+  const name = parts.pop() ?? "";
+  return /\.ya?ml$/i.test(name) && parts.every((p) => !p.startsWith(".") && !SKIPPED_DIRS.has(p));
+}
+
 /**
  * Every *.yaml/*.yml below root the grader reads, sorted; hidden and tool directories are
- * skipped and a symbolic link pointing outside root becomes a refusal. Shared with the
- * batch's resume key, so that both see the same files.
+ * skipped, linked directories are not followed (with a note), and a linked file that
+ * points outside root, or nowhere, becomes a refusal. Shared with the batch's resume key,
+ * so that both see the same files.
  */
-export async function findManifests(root: string, refusals: Refusal[]): Promise<string[]> {
+export async function findManifests(root: string, refusals: Refusal[], notes?: string[]): Promise<string[]> {
   const rootReal = await realpath(root);
   const found: string[] = [];
   const walk = async (dir: string) => {
@@ -61,10 +70,27 @@ export async function findManifests(root: string, refusals: Refusal[]): Promise<
         await walk(full);
         continue;
       }
+      if (entry.isSymbolicLink() && !/\.ya?ml$/i.test(entry.name) && !entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) {
+        // Linked directories are never followed (they may lead anywhere, or back here).
+        const target = notes && (await stat(full).catch(() => undefined))?.isDirectory() ? await realpath(full) : undefined;
+        if (target && !(target === rootReal || target.startsWith(rootReal + sep))) {
+          notes!.push(`${rel}: a symbolic link to a directory outside the submission was not followed; copy the manifests in instead.`);
+        }
+        continue;
+      }
       if (!/\.ya?ml$/i.test(entry.name)) continue;
       if (entry.isSymbolicLink()) {
-        const target = await realpath(full).catch(() => undefined);
-        if (!target || !(target === rootReal || target.startsWith(rootReal + sep))) {
+        const target = await realpath(full).catch((error: NodeJS.ErrnoException) => error);
+        if (target instanceof Error) {
+          refusals.push({
+            file: rel,
+            message: target.code === "ELOOP"
+              ? "is a symbolic link that leads back to itself (a loop); replace it with the file"
+              : "is a symbolic link to a file that does not exist; replace it with the file",
+          });
+          continue;
+        }
+        if (!(target === rootReal || target.startsWith(rootReal + sep))) {
           refusals.push({ file: rel, message: "is a symbolic link that points outside the submission; copy the file in instead" });
           continue;
         }
@@ -101,7 +127,7 @@ function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: 
   try {
     body = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (error) {
-    refusals.push({ file, ...start, message: `cannot be read: ${(error as Error).message}` });
+    refusals.push({ file, ...start, message: unreadable(error as Error) });
     return [];
   }
   if (body === null || body === undefined) return [];
@@ -173,45 +199,111 @@ function makeObject(
   };
 }
 
+/** Where a file stops being UTF-8: its first bad line, and a hint for the usual culprit. */
+function notUtf8(bytes: Buffer): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    // A newline byte is never part of a multi-byte UTF-8 sequence: lines can be checked alone.
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) break;
+    start = stop + 1;
+  }
+  return utf16
+    ? "is UTF-16 text (as some Windows editors save it), not UTF-8; save it as UTF-8"
+    : `is not valid UTF-8 text (line ${line} holds bytes that are not UTF-8, as Latin-1 accents or binary data are); save it as UTF-8`;
+}
+
+/** Why a YAML document could not be turned into data, in words a student can act on. */
+function unreadable(error: Error): string {
+  if (/alias count/i.test(error.message)) {
+    return `expands YAML aliases (*name) more than ${LIMITS.maxAliasCount} times, as a "billion laughs" YAML bomb does; write the values out instead of repeating aliases`;
+  }
+  if (error instanceof RangeError || /call stack|stack overflow/i.test(error.message)) {
+    return `nests deeper than ${LIMITS.maxDepth} levels`;
+  }
+  return `cannot be read: ${error.message}`;
+}
+
+/**
+ * Keys defined twice in one mapping, found in one pass: the yaml package's own uniqueKeys
+ * compares every key with every other, and a mapping of 60 000 keys (a 600 KB file) then
+ * takes half a minute.
+ */
+function duplicateKeys(doc: Document, counter: LineCounter, file: string): Refusal[] {
+  const refusals: Refusal[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(key)) {
+          refusals.push({ file, ...toPosition(counter, pair.key.range?.[0]), message: `invalid YAML: the key ${String(pair.key.value)} is defined twice in the same mapping; keep one` });
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return refusals;
+}
+
 export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
-  const files = await findManifests(dir, refusals);
+  const files = await findManifests(dir, refusals, notes);
   const objects: SubmittedObject[] = [];
   let total = 0;
   for (const full of files) {
     const file = relative(dir, full) || full;
     const size = (await lstat(await realpath(full))).size;
-    total += size;
     if (size > LIMITS.maxFileBytes) {
-      refusals.push({ file, message: `is ${(size / 1024 / 1024).toFixed(1)} MiB; manifests over ${LIMITS.maxFileBytes / 1024 / 1024} MiB are refused` });
+      refusals.push({
+        file,
+        message: `is ${(size / 1024 / 1024).toFixed(1)} MiB; manifests over ${LIMITS.maxFileBytes / 1024 / 1024} MiB are refused (a solution needs a few KiB: keep only the manifests)`,
+      });
       continue;
     }
+    total += size;
     if (total > LIMITS.maxTotalBytes) {
-      refusals.push({ file, message: `the submission's YAML files add up to more than ${LIMITS.maxTotalBytes / 1024 / 1024} MiB` });
+      refusals.push({ file, message: `the submission's YAML files add up to more than ${LIMITS.maxTotalBytes / 1024 / 1024} MiB; keep only the manifests` });
       break;
     }
     const bytes = await readFile(full);
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      refusals.push({ file, message: "is not valid UTF-8 text; save it as UTF-8" });
+    if (!isUtf8(bytes)) {
+      refusals.push({ file, message: notUtf8(bytes) });
       continue;
     }
+    const text = new TextDecoder("utf-8").decode(bytes);
     const counter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+    let docs: ReturnType<typeof parseAllDocuments>;
+    try {
+      docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+    } catch (error) {
+      refusals.push({ file, message: unreadable(error as Error) });
+      continue;
+    }
     if (!Array.isArray(docs)) {
       refusals.push({ file, message: "could not be parsed as YAML" });
       continue;
     }
     let broken = false;
-    for (const doc of docs) {
+    documents: for (const doc of docs) {
       for (const error of doc.errors) {
         const pos = toPosition(counter, error.pos?.[0]);
-        refusals.push({ file, ...pos, message: `invalid YAML: ${error.message.split("\n")[0]}` });
         broken = true;
+        if (/call stack|stack overflow/i.test(error.message)) {
+          // The parser ran out of stack; what it says after that is noise.
+          refusals.push({ file, ...pos, message: unreadable(new RangeError(error.message)) });
+          break documents;
+        }
+        refusals.push({ file, ...pos, message: `invalid YAML: ${error.message.split("\n")[0]}` });
       }
+      if (doc.errors.length) continue;
+      const duplicates = duplicateKeys(doc, counter, file);
+      refusals.push(...duplicates);
+      broken ||= duplicates.length > 0;
     }
     if (broken) continue;
     for (const doc of docs) objects.push(...objectsOf(doc, counter, file, refusals, notes));
