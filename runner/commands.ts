@@ -60,37 +60,42 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const colour = useColour(env);
   const c = pc.createColors(colour);
   const source = await resolveSource(dir ?? ".");
-  const report = await grade({
-    exercise: exerciseId,
-    submission: source.dir,
-    submissionLabel: source.label,
-    commit: source.commit,
-    provider,
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    reuse: opts.reuse,
-    keep: opts.keep,
-    timeoutMs,
-    debug: opts.debug,
-    progress,
-    env,
-    checkProgress: {
-      started: (check) => {
-        active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
+  let report: GradeReport;
+  try {
+    report = await grade({
+      exercise: exerciseId,
+      submission: source.dir,
+      submissionLabel: source.label,
+      commit: source.commit,
+      sourceNotes: source.notes,
+      provider,
+      kubeconfig: opts.kubeconfig,
+      context: opts.context,
+      reuse: opts.reuse,
+      keep: opts.keep,
+      timeoutMs,
+      debug: opts.debug,
+      progress,
+      env,
+      checkProgress: {
+        started: (check) => {
+          active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
+        },
+        finished: (result: CheckResult) => {
+          const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
+          const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+          const step = active.get(result.id);
+          if (step) step.end({ ok: result.status === "passed", line });
+          else progress.info(line);
+        },
       },
-      finished: (result: CheckResult) => {
-        const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
-        const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
-        const step = active.get(result.id);
-        if (step) step.end({ ok: result.status === "passed", line });
-        else progress.info(line);
+      onNamespace: ({ namespace, kubeconfigPath }) => {
+        if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
       },
-    },
-    onNamespace: ({ namespace, kubeconfigPath }) => {
-      if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
-    },
-  });
-  await source.cleanup();
+    });
+  } finally {
+    await source.cleanup();
+  }
   if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
   else process.stdout.write(`${renderTable(report, { colour })}\n`);
   if (report.infrastructureError) {

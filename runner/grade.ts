@@ -30,6 +30,8 @@ export interface GradeOptions {
   /** Shown in the report instead of the directory (a git URL). */
   submissionLabel?: string;
   commit?: string;
+  /** How the submission was read (a clone's submodules not fetched), for the report. */
+  sourceNotes?: string[];
   provider?: ProviderName;
   kubeconfig?: string;
   context?: string;
@@ -130,7 +132,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   // 1. Load and validate, before any cluster starts.
   const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir));
   const validation = validateSubmission(loaded.objects, exercise);
-  report.notes.push(...loaded.notes, ...validation.notes);
+  report.notes.push(...(options.sourceNotes ?? []), ...loaded.notes, ...validation.notes);
   const refusals = [...loaded.refusals, ...validation.refusals];
   if (refusals.length) return finish(refuse(report, refusals), exercise, started);
 

@@ -299,6 +299,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         submission: resolved.dir,
         submissionLabel: resolved.label,
         commit: resolved.commit,
+        sourceNotes: resolved.notes,
         ...where(),
         timeoutMs: options.timeoutMs,
         debug: options.debug,
