@@ -22,7 +22,7 @@ import { loadSubmission } from "../submission/load.ts";
 import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/source.ts";
 import { validateSubmission } from "../submission/validate.ts";
 import { createProgress, type Progress } from "../util/progress.ts";
-import { chooseJobs, perGradeRequests, readCapacity, type JobsChoice } from "./capacity.ts";
+import { chooseJobs, readCapacity, readReference, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
   GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
   writeGradebook, type Gradebook, type GradebookRow,
@@ -395,7 +395,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         const capacity = await readCapacity(cluster!.kubeConfig);
         jobs = "unknown" in capacity
           ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` }
-          : chooseJobs(capacity, perGradeRequests(exercise.quota), exercise.id);
+          : chooseJobs(capacity, submissionFootprint(exercise, await readReference(exercise)), exercise.id);
       }
       if (jobs) progress.info(
         `Grading ${queue.length} submission(s), ${jobs.jobs} at a time (${jobs.why}); ` +

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { chooseJobs, freeCapacity, parseQuantity, perGradeRequests, podRequests } from "../../runner/batch/capacity.ts";
+import { chooseJobs, freeCapacity, parseQuantity, peakReplicas, podRequests, readReference, submissionFootprint, type Footprint } from "../../runner/batch/capacity.ts";
+import { loadExercise } from "../../runner/exercise.ts";
 
 function node(cpu: string, memory: string, ready = true): V1Node {
   return {
@@ -52,27 +53,85 @@ describe("batch: default concurrency from free capacity", () => {
     expect(capacity.free).to.deep.equal({ cpu: 1.5, memory: 7 * GiB });
   });
 
-  it("the web exercise on a 2-core node: its quota asks 2 CPU, so 1 at a time, and says why", () => {
-    const capacity = freeCapacity([node("2", "8Gi")], [pod("node-2-8Gi", [{ cpu: "100m", memory: "70Mi" }])]);
-    const choice = chooseJobs(capacity, perGradeRequests({ "requests.cpu": "2", "requests.memory": "2Gi" }), "web");
-    expect(choice.jobs).to.equal(1);
-    expect(choice.why).to.contain("1.9 CPU free / 2 CPU per grade = 0");
-    expect(choice.why).to.contain("at least 1");
+  const DEFAULTS = { requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "10Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+  const MiB = 2 ** 20;
+  const footprintOf = async (id: string) => {
+    const exercise = loadExercise(id);
+    return submissionFootprint(exercise, await readReference(exercise));
+  };
+
+  it("web: the reference's 3 pods at the container defaults and the probe pod, 40m CPU and 64 MiB", async () => {
+    const footprint = await footprintOf("web");
+    expect(footprint.requests.cpu).to.be.closeTo(0.04, 1e-9);
+    expect(footprint.requests.memory).to.equal(64 * MiB);
+    expect(footprint.pods).to.equal(4);
+    expect(footprint.basis).to.equal("the reference solution's 3 pod(s) and the grader's probe pod");
   });
 
-  it("small quotas: as many as fit, at most 2 per core (4 on a 2-core node)", () => {
-    const roomy = freeCapacity([node("2", "8Gi")], []);
-    const small = chooseJobs(roomy, perGradeRequests({ "requests.cpu": "250m", "requests.memory": "512Mi" }), "demo");
-    expect(small.jobs).to.equal(4);
-    expect(small.why).to.contain("at most 4");
-    const memoryBound = chooseJobs(roomy, perGradeRequests({ "requests.cpu": "100m", "requests.memory": "3Gi" }), "demo");
+  it("exercise-8: its reference asks for 2 replicas but the checks scale it to 3; an init container counts only when larger", async () => {
+    expect(peakReplicas(loadExercise("exercise-8"))).to.equal(3);
+    const footprint = await footprintOf("exercise-8");
+    expect(footprint.pods).to.equal(4);
+    expect(footprint.requests.cpu).to.be.closeTo(0.04, 1e-9);
+  });
+
+  it("a reference's own requests count, else its limits (as the API server defaults them), else the LimitRange's defaults", () => {
+    const exercise = { params: { statefulset: "db", replicas: 3 }, checks: [], containerDefaults: DEFAULTS };
+    const container = (resources: object) => ({ name: "c", image: "x", resources });
+    const footprint = submissionFootprint(exercise, [
+      { kind: "Service", metadata: { name: "db" } },
+      {
+        kind: "StatefulSet",
+        metadata: { name: "db" },
+        spec: { replicas: 3, template: { spec: { containers: [container({ requests: { cpu: "500m", memory: "1Gi" } }), container({ limits: { cpu: "100m" } })] } } },
+      },
+      { kind: "Pod", metadata: { name: "client" }, spec: { containers: [container({})] } },
+    ]);
+    // 3 × (500m + 100m, 1 GiB + 16 MiB) + the client and the probe at 10m and 16 MiB each.
+    expect(footprint.requests.cpu).to.be.closeTo(1.82, 1e-9);
+    expect(footprint.requests.memory).to.equal(3 * (1024 + 16) * MiB + 2 * 16 * MiB);
+    expect(footprint.pods).to.equal(5);
+  });
+
+  it("without a reference: the StatefulSet's most replicas at the container defaults, and the probe pod", () => {
+    const footprint = submissionFootprint({ params: { replicas: [2, 3] }, checks: [{ id: "scaling-order", points: 1, params: { scaleTo: 5 } }], containerDefaults: DEFAULTS });
+    expect(footprint.pods).to.equal(6);
+    expect(footprint.requests.cpu).to.be.closeTo(0.06, 1e-9);
+    expect(footprint.basis).to.equal("5 pod(s) at the container defaults and the grader's probe pod");
+  });
+
+  const twoCores = () => freeCapacity([node("2", "8Gi")], [pod("node-2-8Gi", [{ cpu: "100m", memory: "70Mi" }])]);
+
+  it("web on a 2-core node: 3 at a time (1.5 per core), and the reasoning names the requests and the cap", async () => {
+    const choice = chooseJobs(twoCores(), await footprintOf("web"), "web");
+    expect(choice.jobs).to.equal(3);
+    expect(choice.why).to.equal(
+      "1 node(s), 2 CPU core(s); each web submission requests 40m CPU and 64 MiB (the reference solution's 3 pod(s) and the grader's probe pod): " +
+        "1.9 CPU free fits 47, 7.9 GiB free fits 126; at most 3 (1.5 per CPU core, 16 in all: the grader and the cluster's control plane work for every grade)",
+    );
+  });
+
+  const heavy: Footprint = { requests: { cpu: 1.51, memory: 3 * 2 ** 30 + 16 * MiB }, pods: 4, basis: "the reference solution's 3 pod(s) and the grader's probe pod" };
+
+  it("an exercise whose pods request most of the node: 1 at a time, at least 1 when none fits", () => {
+    expect(chooseJobs(twoCores(), heavy, "db").jobs).to.equal(1);
+    const tiny = freeCapacity([node("1", "2Gi")], []);
+    const choice = chooseJobs(tiny, heavy, "db");
+    expect(choice.jobs).to.equal(1);
+    expect(choice.why).to.contain("1 CPU free fits 0").and.contain("at least 1");
+  });
+
+  it("memory can be what limits; a large cluster is capped at 16 grades in all", () => {
+    const memoryBound = chooseJobs(freeCapacity([node("8", "8Gi")], []), { ...heavy, requests: { cpu: 0.1, memory: 3 * 2 ** 30 } }, "db");
     expect(memoryBound.jobs).to.equal(2);
-    const big = chooseJobs(freeCapacity([node("16", "64Gi")], []), perGradeRequests({ cpu: "2", memory: "4Gi" }), "x");
-    expect(big.jobs).to.equal(8);
+    expect(memoryBound.why).to.contain("8.0 GiB free fits 2");
+    const big = chooseJobs(freeCapacity([node("64", "256Gi"), { ...node("64", "256Gi"), metadata: { name: "other" } }], []), heavy, "db");
+    expect(big.jobs).to.equal(16);
+    expect(big.why).to.contain("2 node(s), 128 CPU core(s)").and.contain("at most 16");
   });
 
   it("pods that cannot be listed: all allocatable counts, and the reason is given", () => {
-    const choice = chooseJobs(freeCapacity([node("4", "16Gi")], undefined, "forbidden"), perGradeRequests({ "requests.cpu": "1" }), "x");
+    const choice = chooseJobs(freeCapacity([node("4", "16Gi")], undefined, "forbidden"), { ...heavy, requests: { cpu: 1, memory: 0 } }, "x");
     expect(choice.jobs).to.equal(4);
     expect(choice.why).to.contain("forbidden");
   });
