@@ -11,10 +11,13 @@ import httpContent from "./http-content.ts";
 import scalingOrder from "./scaling-order.ts";
 import partitionedRollout from "./partitioned-rollout.ts";
 import claimsOutliveSet from "./claims-outlive-set.ts";
+import cassandraSeeds from "./cassandra-seeds.ts";
+import cassandraRing from "./cassandra-ring.ts";
+import cassandraScaling from "./cassandra-scaling.ts";
 
 const all = [
   headlessService, statefulsetSpec, orderedCreation, perPodStorage, podDns, stableIdentity, dataPersistence,
-  httpContent, scalingOrder, partitionedRollout, claimsOutliveSet,
+  httpContent, scalingOrder, partitionedRollout, claimsOutliveSet, cassandraSeeds, cassandraRing, cassandraScaling,
 ] as CheckDefinition<unknown>[];
 
 export const CHECKS: ReadonlyMap<string, CheckDefinition<unknown>> = new Map(all.map((c) => [c.id, c]));

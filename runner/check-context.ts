@@ -32,6 +32,8 @@ export interface GradeSession {
   /** Shared between checks: memoized waits and once-per-grade steps. */
   memo: Map<string, Promise<unknown>>;
   signal?: AbortSignal;
+  /** Told what a long wait is waiting for ("1/3 Ready; cassandra-1 Running"), for progress. */
+  onWait?: (detail: string) => void;
   /** The submission as applied, and the namespace-confined identity it was applied as. */
   submission?: { objects: KubernetesObject[]; submitter: KubeConfig };
 }
@@ -113,6 +115,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
         what,
         deadlineMs: session.deadlines.podReadyMs,
         signal: session.signal,
+        onPending: (detail) => session.onWait?.(detail),
         condition: (all) => {
           const states: string[] = [];
           let ready = 0;
@@ -130,19 +133,44 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
           return ready === names.length ? true : { pending: `${ready}/${names.length} Ready; ${states.join("; ")}` };
         },
       });
-      return new Map(names.map((n) => [n, pods.get(n) as V1Pod]));
+      const ready = new Map(names.map((n) => [n, pods.get(n) as V1Pod]));
+      await session.timeline.caughtUp(ready.values());
+      return ready;
     } catch (error) {
-      if (error instanceof ConditionFailed) {
-        throw new AssertionError(`${error.message.replace(/^[^:]+: /, "")}. Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`);
-      }
-      if (error instanceof DeadlineError) {
-        const probes = await probeFailures(names);
-        throw new AssertionError(
-          `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(error.deadlineMs / 1000)} s: ${error.lastObserved}.${probes}`,
-        );
-      }
-      throw error;
+      throw await waitAssertion(error, {
+        failed: ` Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`,
+        deadline: async (e) =>
+          `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(e.deadlineMs / 1000)} s: ${e.lastObserved}.${await probeFailures(names)}`,
+      });
     }
+  };
+
+  /**
+   * A wait that ended badly, as the student's feedback: a certain failure (with a crashed
+   * container's last log lines, which usually say why) or the deadline. Anything else is
+   * the grader's own error and is returned unchanged.
+   */
+  const waitAssertion = async (
+    error: unknown,
+    says: { failed: string; deadline: (e: DeadlineError) => Promise<string> },
+  ): Promise<unknown> => {
+    if (error instanceof ConditionFailed) {
+      const problem = error.message.replace(/^[^:]+: /, "");
+      return new AssertionError(`${problem}.${await lastWords(problem)}${says.failed}`);
+    }
+    if (error instanceof DeadlineError) return new AssertionError(await says.deadline(error));
+    return error;
+  };
+
+  /** "Its last log lines: …" for a container that crashed, from its previous run's log. */
+  const lastWords = async (problem: string): Promise<string> => {
+    const crashed = /^pod (\S+): container (\S+) is CrashLoopBackOff/.exec(problem);
+    if (!crashed) return "";
+    const log = await core
+      .readNamespacedPodLog({ name: crashed[1], namespace, container: crashed[2], previous: true, tailLines: 40 })
+      .catch(() => "");
+    const lines = String(log).split("\n").map((l) => l.trim()).filter(Boolean).slice(-4).map((l) => l.slice(0, 240));
+    return lines.length ? ` Its last log lines: ${lines.map((l) => `"${l}"`).join(" ")}.` : "";
   };
 
   /** The last readiness-probe failure of each pod, from its events (kubelet reports them nowhere else). */
@@ -189,6 +217,7 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
         what,
         deadlineMs,
         signal: session.signal,
+        onPending: (detail) => session.onWait?.(detail),
         condition: (pods) => {
           for (const pod of pods.values()) {
             if (pod.metadata?.name === PROBE_POD) continue;
@@ -199,11 +228,10 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
         },
       });
     } catch (error) {
-      if (error instanceof ConditionFailed) throw new AssertionError(`${error.message.replace(/^[^:]+: /, "")}.`);
-      if (error instanceof DeadlineError) {
-        throw new AssertionError(`${what}: not reached within ${Math.round(error.deadlineMs / 1000)} s; last seen: ${error.lastObserved}.`);
-      }
-      throw error;
+      throw await waitAssertion(error, {
+        failed: "",
+        deadline: async (e) => `${what}: not reached within ${Math.round(e.deadlineMs / 1000)} s; last seen: ${e.lastObserved}.`,
+      });
     }
   };
 
@@ -245,7 +273,12 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
       if (!extra.length && !notReady.length) return true;
       return { pending: [...notReady.map((n) => (pods.get(n) ? describePod(pods.get(n)!) : `${n} not created`)), ...extra.map((n) => `${n} still there`)].join("; ") };
     });
-    const ready = scaled.then((pods) => new Map(wanted.map((n) => [n, pods.get(n) as V1Pod])));
+    const ready = scaled.then(async (pods) => {
+      const kept = new Map(wanted.map((n) => [n, pods.get(n) as V1Pod]));
+      const removed = Array.from({ length: MAX_PODS }, (_, i) => `${stsName}-${i}`).filter((n) => !wanted.includes(n));
+      await session.timeline.caughtUp(kept.values(), removed);
+      return kept;
+    });
     ready.catch(() => {}); // awaited below and by later checks
     session.memo.set("pods-ready", ready);
     await ready;

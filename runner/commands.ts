@@ -81,6 +81,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
         started: (check) => {
           active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
         },
+        waiting: (id, detail) => active.get(id)?.update(detail),
         finished: (result: CheckResult) => {
           const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
           const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;

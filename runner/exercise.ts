@@ -29,6 +29,8 @@ export interface ExerciseDefinition {
   allowedKinds: string[];
   images: string[];
   allowedCapabilities?: string[];
+  /** Overrides of the default waits (runner/config.ts TIMEOUTS). */
+  deadlines?: { podReadySeconds?: number };
   /** ResourceQuota `hard` of the grading namespace. */
   quota: Record<string, string>;
   /** Defaults for containers that set no requests/limits (LimitRange). */

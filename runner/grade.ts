@@ -195,7 +195,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       params: exercise.params,
       timeline: recorder,
       deadlines: {
-        podReadyMs: TIMEOUTS.podReadyMs,
+        podReadyMs: (exercise.deadlines?.podReadySeconds ?? 0) * 1000 || TIMEOUTS.podReadyMs,
         execMs: TIMEOUTS.execMs,
         dnsMs: TIMEOUTS.dnsMs,
         probePodMs: TIMEOUTS.probePodMs,

@@ -34,7 +34,11 @@ export async function createGradingNamespace(
         labels: {
           [LABELS.managed]: "true",
           "kubegrade.dev/exercise": exercise.id,
-          "pod-security.kubernetes.io/enforce": "baseline",
+          // Pod Security "baseline" forbids every added capability; an exercise that needs one
+          // (cassandra's IPC_LOCK) is enforced at "privileged" instead, and the submission's
+          // validation (runner/submission/validate.ts) refuses every other privileged field
+          // — privileged, host namespaces and paths, capabilities beyond the exercise's — before apply.
+          "pod-security.kubernetes.io/enforce": exercise.allowedCapabilities?.length ? "privileged" : "baseline",
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/warn": "baseline",
         },

@@ -110,6 +110,31 @@ export class Recorder {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Resolves once the timeline has seen what another watch already saw: each of `ready`'s
+   * pods (by UID) Ready, and each of `gone` deleted. Two watches deliver the same change
+   * moments apart; checks that read the timeline right after a wait must not read it early.
+   */
+  async caughtUp(ready: Iterable<V1Pod>, gone: string[] = [], deadlineMs = 10_000): Promise<void> {
+    const uids = [...ready].map((p) => p.metadata?.uid ?? "");
+    const seen = () =>
+      uids.every((uid) => this.pods.get(uid)?.ready) &&
+      gone.every((name) => [...this.pods.values()].every((p) => p.deleted || this.events.find((e) => e.uid === p.uid)?.pod !== name));
+    if (seen()) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      // Past the deadline the timeline is read as it is: the checks then say what they saw.
+      const timer = setTimeout(done, deadlineMs);
+      const off = this.onChange(() => {
+        if (seen()) done();
+      });
+    });
+  }
+
   private emit(pod: string, uid: string, event: PodEventKind): void {
     this.events.push({ pod, uid, event, at: Date.now() });
   }

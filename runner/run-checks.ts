@@ -16,6 +16,8 @@ import type { CheckResult } from "./report/model.ts";
 export interface CheckProgress {
   started(check: { id: string; title: string }): void;
   finished(result: CheckResult): void;
+  /** What a running check is waiting for, when that changes. */
+  waiting?(check: string, detail: string): void;
 }
 
 interface Planned {
@@ -86,6 +88,7 @@ export async function runChecks(
       this.timeout(session.deadlines.podReadyMs + 30_000);
       started.set(definition.id, performance.now());
       options.progress?.started({ id: definition.id, title: definition.title });
+      session.onWait = (detail) => options.progress?.waiting?.(definition.id, detail);
       for (const requirement of definition.requires) {
         const reason = await unmet(session, requirement);
         if (reason) {

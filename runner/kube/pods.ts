@@ -27,7 +27,7 @@ export function podProblem(pod: V1Pod): string | undefined {
     }
     const terminated = s.state?.terminated ?? s.lastState?.terminated;
     if (terminated?.reason === "OOMKilled") {
-      return `pod ${name}: container ${s.name} was OOMKilled (it used more memory than its limit)`;
+      return `pod ${name}: container ${s.name} was OOMKilled: ${oomDetail(pod, s.name)}`;
     }
   }
   const unschedulable = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.reason === "Unschedulable");
@@ -35,6 +35,22 @@ export function podProblem(pod: V1Pod): string | undefined {
     return `pod ${name} cannot be scheduled: ${unschedulable.message}`;
   }
   return undefined;
+}
+
+/**
+ * Why an OOM kill happened, in the spec's own terms: the memory limit, and the heap a
+ * JVM was given through the environment (MAX_HEAP_SIZE, JAVA_OPTS -Xmx…) when there is one.
+ */
+function oomDetail(pod: V1Pod, container: string): string {
+  const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === container);
+  const limit = spec?.resources?.limits?.memory;
+  const heap = (spec?.env ?? [])
+    .filter((e) => e.value && (/HEAP/i.test(e.name) || /-Xmx/.test(e.value)))
+    .map((e) => `${e.name}=${e.value}`);
+  const used = limit ? `it used more memory than its limit, resources.limits.memory ${limit}` : "it used more memory than its limit";
+  if (!heap.length) return `${used}.`;
+  return `${used}, with ${heap.join(", ")}. A JVM needs its whole heap plus off-heap memory (metaspace, threads, buffers) ` +
+    "below the limit: lower the heap or raise the limit.";
 }
 
 /** "web-1 Pending (ContainerCreating)" — what a pod is doing, for wait messages. */

@@ -35,7 +35,14 @@ export function collectionPath(q: ObjectQuery): string {
 export async function waitForObjects<T extends KubernetesObject>(
   kc: KubeConfig,
   query: ObjectQuery,
-  options: { what: string; deadlineMs: number; condition: (objects: Map<string, T>) => Verdict; signal?: AbortSignal },
+  options: {
+    what: string;
+    deadlineMs: number;
+    condition: (objects: Map<string, T>) => Verdict;
+    signal?: AbortSignal;
+    /** Told each new pending message, for progress on long waits. */
+    onPending?: (message: string) => void;
+  },
 ): Promise<Map<string, T>> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const watch = new Watch(kc);
@@ -63,6 +70,7 @@ export async function waitForObjects<T extends KubernetesObject>(
         }
         if (verdict === true) return settle();
         if ("fail" in verdict) return settle(new ConditionFailed(options.what, verdict.fail));
+        if (verdict.pending !== last) options.onPending?.(verdict.pending);
         last = verdict.pending;
       };
       timer = setTimeout(() => settle(new DeadlineError(options.what, options.deadlineMs, last)), options.deadlineMs);

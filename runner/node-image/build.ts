@@ -18,6 +18,7 @@ import { KIT_IMAGE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.t
 import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
+import { buildCassandraRootfs } from "./cassandra.ts";
 import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
 
 const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
@@ -54,7 +55,7 @@ export interface BuildResult {
   inputs: string;
 }
 
-class BuildLog {
+export class BuildLog {
   readonly path: string;
   private readonly stream: WriteStream;
   constructor(path: string) {
@@ -130,6 +131,7 @@ async function registryHash(rootfs: string): Promise<string> {
   await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
   await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
   hash.update(await readFile(join(SOURCE_DIR, "workloads.ts")));
+  hash.update(await readFile(join(SOURCE_DIR, "cassandra.ts")));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -276,7 +278,13 @@ async function libraries(rootfs: string, binary: string, log: BuildLog): Promise
   return [...libs];
 }
 
-async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: string, log: BuildLog): Promise<void> {
+async function buildWorkloadRootfs(
+  cacheDir: string,
+  rootfs: string,
+  image: WorkloadImage,
+  dir: string,
+  log: BuildLog,
+): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   if (image.kind === "pause") {
     await mkdir(dir, { recursive: true });
@@ -306,6 +314,9 @@ async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: st
       env: { CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
     });
   }
+  if (image.kind === "cassandra") {
+    await buildCassandraRootfs({ cacheDir, nodeRootfs: rootfs, dir, sourceDir: SOURCE_DIR, log });
+  }
   if (image.kind === "nginx") {
     const libs = await libraries(rootfs, "/usr/sbin/nginx", log);
     await copyFromRootfs(rootfs, dir, ["/usr/sbin/nginx", "/etc/nginx/mime.types", ...libs]);
@@ -315,6 +326,26 @@ async function buildWorkloadRootfs(rootfs: string, image: WorkloadImage, dir: st
     await copyFile(join(SOURCE_DIR, "workloads/nginx.conf"), join(dir, "etc/nginx/nginx.conf"));
     await copyFile(join(SOURCE_DIR, "workloads/index.html"), join(dir, "usr/share/nginx/html/index.html"));
   }
+}
+
+/** Builds one workload image as `kubegrade/workload-<id>:build` from the node's rootfs. */
+export async function buildWorkloadImage(cacheDir: string, rootfs: string, image: WorkloadImage, log: BuildLog): Promise<string> {
+  const dir = join(cacheDir, "workloads", image.id);
+  await buildWorkloadRootfs(cacheDir, rootfs, image, join(dir, "rootfs"), log);
+  await writeFile(
+    join(dir, "Dockerfile"),
+    [
+      "FROM scratch",
+      "COPY rootfs/ /",
+      "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      ...(image.run ?? []).map((command) => `RUN ${command}`),
+      `CMD ${JSON.stringify(image.cmd)}`,
+      "",
+    ].join("\n"),
+  );
+  const tag = `kubegrade/workload-${image.id}:build`;
+  await log.run("docker", ["build", "-q", "-t", tag, dir], { env: { DOCKER_BUILDKIT: "0" } });
+  return tag;
 }
 
 async function buildRegistry(
@@ -332,21 +363,7 @@ async function buildRegistry(
   // 1. Each workload image from the rootfs's own Debian packages, built FROM scratch.
   for (const image of WORKLOAD_IMAGES) {
     update(`building ${image.names[0]}`);
-    const dir = join(work, image.id);
-    await buildWorkloadRootfs(rootfs, image, join(dir, "rootfs"), log);
-    await writeFile(
-      join(dir, "Dockerfile"),
-      [
-        "FROM scratch",
-        "COPY rootfs/ /",
-        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        `CMD ${JSON.stringify(image.cmd)}`,
-        "",
-      ].join("\n"),
-    );
-    await log.run("docker", ["build", "-q", "-t", `kubegrade/workload-${image.id}:build`, dir], {
-      env: { DOCKER_BUILDKIT: "0" },
-    });
+    await buildWorkloadImage(cacheDir, rootfs, image, log);
   }
 
   // 2. A registry in write mode, run from the rootfs, filled by docker push.

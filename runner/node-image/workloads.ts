@@ -8,7 +8,9 @@
 export interface WorkloadImage {
   /** Short id, used for build directories. */
   id: string;
-  kind: "busybox" | "nginx" | "pause" | "hello-api";
+  kind: "busybox" | "nginx" | "pause" | "hello-api" | "cassandra";
+  /** Commands run in the image once it is assembled (a Dockerfile RUN each). */
+  run?: string[];
   /** Image references as written in manifests; the first is the display name. */
   names: string[];
   cmd: string[];
@@ -28,4 +30,19 @@ export const WORKLOAD_IMAGES: WorkloadImage[] = [
   { id: "nginx-1-13-12", kind: "nginx", names: ["nginx:1.13.12"], cmd: ["nginx", "-g", "daemon off;"] },
   // The `demo` exercise's stand-in for its seed's private image: GET /api/v1/hello on 8080.
   { id: "hello-api", kind: "hello-api", names: ["kubegrade/hello-api:1.0"], cmd: ["/usr/local/bin/hello-api"] },
+  // The `cassandra` exercise's image: Apache Cassandra 5.0 on Debian's Java 17, honouring the
+  // environment contract of the seed's gcr.io/google-samples/cassandra:v13 (see workloads/cassandra/).
+  {
+    id: "cassandra",
+    kind: "cassandra",
+    names: [
+      "gcr.io/google-samples/cassandra:v13", "gcr.io/google-samples/cassandra:v14",
+      "gcr.io/google-samples/cassandra:v12", "gcr.io/google-samples/cassandra:v11",
+    ],
+    cmd: ["/run.sh"],
+    // Class-data sharing archives: every JVM in the pod (server, nodetool, the probe) starts faster.
+    run: [
+      "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null",
+    ],
+  },
 ];

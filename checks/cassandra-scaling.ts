@@ -1,0 +1,88 @@
+import { assert } from "chai";
+import { defineCheck } from "./api.ts";
+import { assertRing, expectedDatacenter, nodetoolStatus } from "./cassandra-ring.ts";
+import { cassandraContainer, describeNode } from "./cassandra-support.ts";
+import { seconds } from "./support.ts";
+
+interface Params {
+  statefulset: string;
+  /** Replicas the exercise runs (3); the check scales to one less and back. */
+  replicas: number;
+}
+
+const GOSSIP_MS = 60_000;
+
+/**
+ * Scaling a Cassandra StatefulSet: down by one removes the highest ordinal and leaves the
+ * rest of the ring Up/Normal (the removed node is then Down — expected, since nothing ran
+ * `nodetool decommission`); back up, the same pod returns on its own claim and rejoins as
+ * the same node.
+ */
+export default defineCheck<Params>({
+  id: "cassandra-scaling",
+  title: "Scaling the ring down removes the highest ordinal first; scaling back up returns the same node",
+  requires: ["statefulset", "pods-ready"],
+  destructive: true,
+  budgetMs: 360_000,
+  tests: (ctx) => {
+    const n = ctx.params.replicas;
+    const pod = (i: number) => `${ctx.params.statefulset}-${i}`;
+    const last = pod(n - 1);
+    let removed: { ip: string; hostId: string } | undefined;
+    return [
+      {
+        title: `scaling down to ${n - 1} removes ${last}; the others stay Up/Normal (${last} shows as DN: expected without a decommission)`,
+        run: async () => {
+          const pods = await ctx.podsReady();
+          const datacenter = expectedDatacenter(cassandraContainer(await ctx.statefulSet()));
+          const before = await nodetoolStatus(ctx, pod(0));
+          const ip = pods.get(last)?.status?.podIP ?? "";
+          const node = before.find((x) => x.address === ip);
+          if (node) removed = { ip, hostId: node.hostId };
+          const since = Date.now();
+          await ctx.scale(n - 1);
+          const gone = ctx.timeline.first(last, "deleted", since);
+          assert(gone, `Scaling down to ${n - 1}: ${last} was not removed.`);
+          for (let i = 0; i < n - 1; i++) {
+            const early = ctx.timeline.terminations.find((t) => t.pod === pod(i) && t.at >= since);
+            assert(
+              !early,
+              `Scaling down to ${n - 1}: ${pod(i)} was terminated ${early ? seconds(early.at - since) : ""} after the scale; only ${last}, the highest ordinal, should go.`,
+            );
+          }
+          const remaining = new Map([...(await ctx.podsReady())].filter(([name]) => name !== last));
+          await ctx.eventually(`${last} Down and the rest Up/Normal`, GOSSIP_MS, async () => {
+            const nodes = await assertRing(ctx, pod(0), remaining, datacenter);
+            const old = nodes.find((x) => x.address === ip);
+            assert(
+              !old || old.status === "D",
+              `${last} is gone, but nodetool status on ${pod(0)} still shows it as ${old ? describeNode(old) : ""}.`,
+            );
+          });
+          ctx.step(`${last} (${ip}) is DN in nodetool status: expected after a scale-down without nodetool decommission`);
+        },
+      },
+      {
+        title: `scaling back up to ${n} brings ${last} back on its own claim as the same node (same host ID), all Up/Normal`,
+        run: async () => {
+          await ctx.scale(n);
+          const pods = await ctx.podsReady();
+          const datacenter = expectedDatacenter(cassandraContainer(await ctx.statefulSet()));
+          await ctx.eventually(`every node Up/Normal after scaling back to ${n}`, GOSSIP_MS, async () => {
+            const nodes = await assertRing(ctx, pod(0), pods, datacenter);
+            if (!removed) return;
+            const ip = pods.get(last)?.status?.podIP ?? "";
+            const node = nodes.find((x) => x.address === ip);
+            assert(
+              node?.hostId === removed.hostId,
+              `${last} came back as a new Cassandra node (host ID ${node?.hostId ?? "?"}, was ${removed.hostId}): its data did not survive. ` +
+                "Keep /cassandra_data on a volumeClaimTemplate so a pod gets its own claim back when it returns.",
+            );
+            const stale = nodes.find((x) => x.hostId !== removed?.hostId && x.address === removed?.ip);
+            assert(!stale, `The old address of ${last} is still listed: ${stale ? describeNode(stale) : ""}.`);
+          });
+        },
+      },
+    ];
+  },
+});
