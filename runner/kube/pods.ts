@@ -48,9 +48,9 @@ function oomDetail(pod: V1Pod, container: string): string {
     .filter((e) => e.value && (/HEAP/i.test(e.name) || /-Xmx/.test(e.value)))
     .map((e) => `${e.name}=${e.value}`);
   const used = limit ? `it used more memory than its limit, resources.limits.memory ${limit}` : "it used more memory than its limit";
-  if (!heap.length) return `${used}.`;
+  if (!heap.length) return used;
   return `${used}, with ${heap.join(", ")}. A JVM needs its whole heap plus off-heap memory (metaspace, threads, buffers) ` +
-    "below the limit: lower the heap or raise the limit.";
+    "below the limit: lower the heap or raise the limit";
 }
 
 /** "web-1 Pending (ContainerCreating)" — what a pod is doing, for wait messages. */
