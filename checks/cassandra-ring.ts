@@ -14,6 +14,12 @@ const CLOCK_SLACK_MS = 2_000;
 const GOSSIP_MS = 60_000;
 const KEYSPACE = "kubegrade_check";
 
+/** kubegrade-cql's own error line ("kubegrade-cql: WriteTimeoutException: …"), else stderr's last line. */
+function cqlError(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  return (lines.find((l) => l.startsWith("kubegrade-cql:")) ?? lines.at(-1) ?? "").replace(/^kubegrade-cql: /, "").slice(0, 300);
+}
+
 export async function nodetoolStatus(ctx: CheckContext<{ statefulset: string }>, pod: string): Promise<RingNode[]> {
   const container = cassandraContainer(await ctx.statefulSet())?.name;
   const out = await ctx.exec(pod, ["nodetool", "status"], { container });
@@ -102,12 +108,12 @@ export default defineCheck<Params>({
         ]);
         assert(
           write.exitCode === 0,
-          `Writing a row with replication factor ${replicas} (consistency ALL) through ${writer} failed: ${write.stderr.trim().slice(0, 300)}. ` +
+          `Writing a row with replication factor ${replicas} (consistency ALL) through ${writer} failed: ${cqlError(write.stderr)}. ` +
             `Every node of the ring must accept the write; nodetool status in ${writer} shows which are not Up/Normal.`,
         );
         ctx.step(`CQL read through ${reader}`);
         const read = await cql(reader, "ONE", [`SELECT v FROM ${KEYSPACE}.ring WHERE k = 'probe'`]);
-        assert(read.exitCode === 0, `Reading the row back through ${reader} failed: ${read.stderr.trim().slice(0, 300)}.`);
+        assert(read.exitCode === 0, `Reading the row back through ${reader} failed: ${cqlError(read.stderr)}.`);
         assert(
           read.stdout.trim() === token,
           `The row written through ${writer} was ${read.stdout.trim() ? `read back as "${read.stdout.trim()}"` : "not found"} through ${reader}: ` +

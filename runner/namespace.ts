@@ -49,6 +49,11 @@ export async function createGradingNamespace(
     await core.deleteNamespace({ name, gracePeriodSeconds: 0, propagationPolicy: "Background" }).catch((error: { code?: number }) => {
       if (error?.code !== 404) throw error;
     });
+    // The namespace controller would delete the pods with their own grace period and preStop
+    // hooks (the cassandra seed's: 30 minutes and a drain), holding their CPU and memory
+    // requests meanwhile — capacity the next grade on this cluster needs. A terminating
+    // namespace admits no new pods, so this removes them for good.
+    await core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => {});
   };
   try {
     await core.createNamespacedResourceQuota({ namespace: name, body: { metadata: { name: "kubegrade" }, spec: { hard: exercise.quota } } });

@@ -10,13 +10,27 @@ const HOPELESS_WAITING = new Set([
   "CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
 ]);
 
+/** How long a pod may wait for CPU or memory to be freed before that counts as its own fault. */
+export const UNSCHEDULABLE_GRACE_MS = 45_000;
+
 /**
  * Why a pod will not become Ready without a change to its spec, once that is certain
- * (an image that cannot be pulled, a container that keeps crashing or was OOM-killed);
+ * (an image that cannot be pulled, a container that keeps crashing or was OOM-killed, a pod
+ * evicted for what it wrote);
  * undefined while it may still come up.
  */
-export function podProblem(pod: V1Pod): string | undefined {
+export function podProblem(pod: V1Pod, now = Date.now()): string | undefined {
   const name = pod.metadata?.name;
+  // The kubelet evicts a pod that writes more than its ephemeral-storage limits allow; its
+  // StatefulSet makes it again, and the same spec is evicted again.
+  if (pod.status?.phase === "Failed" && pod.status.reason === "Evicted") {
+    const message = (pod.status.message ?? "").trim().replace(/\.$/, "");
+    const hint = /ephemeral|storage/i.test(message)
+      ? ": its containers wrote more to their own filesystem or to an emptyDir than resources.limits.ephemeral-storage allows " +
+        "— keep data on the claimed volume, or raise the limit"
+      : "";
+    return `pod ${name} was Evicted by the kubelet (${message || "no reason given"})${hint}`;
+  }
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const s of statuses) {
     const waiting = s.state?.waiting;
@@ -31,8 +45,12 @@ export function podProblem(pod: V1Pod): string | undefined {
     }
   }
   const unschedulable = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.reason === "Unschedulable");
-  if (unschedulable && /insufficient|didn't match|untolerated/i.test(unschedulable.message ?? "")) {
-    return `pod ${name} cannot be scheduled: ${unschedulable.message}`;
+  const message = unschedulable?.message ?? "";
+  // A selector or taint no node matches will not change; too little free CPU or memory can
+  // (another grade's pods may be on their way out), so it counts only once it has lasted.
+  const since = unschedulable?.lastTransitionTime ? new Date(unschedulable.lastTransitionTime).getTime() : now;
+  if (unschedulable && (/didn't match|untolerated/i.test(message) || (/insufficient/i.test(message) && now - since >= UNSCHEDULABLE_GRACE_MS))) {
+    return `pod ${name} cannot be scheduled: ${message}`;
   }
   return undefined;
 }
