@@ -13,6 +13,26 @@ const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
 const READY_LINE = /kubegrade-node: \[[\d.]+s\] ready$/m;
 
 /**
+ * The node's writable directories, in memory, each with a ceiling: tmpfs is RAM, and an
+ * unbounded one (Docker's default is half the host's memory, each) would let a pod that
+ * fills its filesystem or an emptyDir eat the host's memory in the seconds before the
+ * kubelet evicts it for its ephemeral-storage limit. Sized from a node grading three
+ * exercises at once (measured with df): containerd holds every image pulled (about 0.4 GB
+ * with cassandra's) plus each container's writable layer; the kubelet's directory holds
+ * emptyDirs; /tmp holds the claims' volumes (the host-path provisioner's); etcd stays under
+ * its own 2 GiB backend quota. A submission that fills one gets "no space left" and is
+ * evicted; the node and its memory are not at stake.
+ */
+export const NODE_TMPFS: Record<string, string> = {
+  "/run": "rw,exec,size=256m",
+  "/var/run": "rw,exec,size=256m",
+  "/var/lib/containerd": "rw,exec,size=3g",
+  "/var/lib/kubelet": "rw,exec,size=2g",
+  "/var/lib/etcd": "rw,size=2560m",
+  "/tmp": "rw,exec,size=2g",
+};
+
+/**
  * The kit node, started the way @testcontainers/k3s starts k3s: privileged, the host's
  * cgroup namespace with /sys/fs/cgroup bound, tmpfs for everything that changes
  * (containerd's snapshots need a real filesystem under them, not the container's overlay).
@@ -25,14 +45,7 @@ export class KitContainer extends GenericContainer {
     this.withExposedPorts(API_PORT)
       .withPrivilegedMode()
       .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "rw" }])
-      .withTmpFs({
-        "/run": "rw,exec",
-        "/var/run": "rw,exec",
-        "/var/lib/containerd": "rw,exec",
-        "/var/lib/kubelet": "rw,exec",
-        "/var/lib/etcd": "rw",
-        "/tmp": "rw,exec",
-      })
+      .withTmpFs(NODE_TMPFS)
       .withWaitStrategy(Wait.forLogMessage(READY_LINE))
       .withStartupTimeout(TIMEOUTS.clusterStartMs);
   }
