@@ -208,8 +208,23 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
 
   const ensureProbe = () => startProbe(session);
 
-  const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> =>
-    execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
+  /**
+   * A command in one of the student's pods. When the pod cannot run it — the runtime refuses,
+   * or the pod has no room left for a process (a fork bomb fills its pids limit) — that is
+   * the student's pod's doing and becomes an assertion naming it, not an empty output some
+   * check would misread.
+   */
+  const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> => {
+    const result = await execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
+    if (pod === PROBE_POD) return result;
+    const noFork = /can't fork|fork.*(resource temporarily unavailable|EAGAIN)|resource temporarily unavailable/i;
+    const trouble = result.failure ?? result.stderr.split("\n").find((l) => noFork.test(l))?.trim();
+    if (!trouble) return result;
+    const why = noFork.test(trouble)
+      ? ": the pod has no room for another process — its containers already run as many as a pod may (the node's pids limit per pod); a container that keeps starting processes (a fork bomb) does that"
+      : "";
+    throw new AssertionError(`Could not run \`${command.join(" ").slice(0, 80)}\` in pod ${pod}: ${trouble.slice(0, 200)}${why}.`);
+  };
 
   const podsWatch = async (what: string, condition: (pods: Map<string, V1Pod>) => Verdict, deadlineMs = session.deadlines.podReadyMs) => {
     try {

@@ -7,6 +7,8 @@ export interface ExecResult {
   stderr: string;
   /** The command's exit code (0 on success). */
   exitCode: number;
+  /** Why the command could not be run at all (the runtime's message), when it was not. */
+  failure?: string;
 }
 
 /** Runs a command in a pod's container and collects its output and exit code. */
@@ -44,6 +46,9 @@ export async function execInPod(
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         exitCode: exitCodeOf(status),
+        ...(status?.status === "Failure" && !status.details?.causes?.some((c) => c.reason === "ExitCode")
+          ? { failure: (status.message ?? status.reason ?? "exec failed").split("\n")[0].slice(0, 300) }
+          : {}),
       });
     };
     const timer = setTimeout(() => {
