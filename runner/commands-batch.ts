@@ -12,6 +12,7 @@ import { parseReportSpecs } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
 import { DEFAULT_OUT, ISOLATIONS, mergeResults, runBatch, type BatchResult, type Isolation } from "./batch/batch.ts";
 import { GRADEBOOK_CSV, GRADEBOOK_JSON, type GradebookRow } from "./batch/gradebook.ts";
+import { parseNamespacesFile } from "./batch/namespace-pool.ts";
 import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/roster.ts";
 import { parseShard } from "./batch/shard.ts";
 
@@ -26,6 +27,7 @@ interface BatchCliOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  namespaces?: string;
   timeout?: string;
   debug?: boolean;
 }
@@ -46,6 +48,17 @@ async function readRoster(path: string): Promise<BatchSubmission[]> {
     throw new UsageError(`--roster ${path}: cannot be read (${errorMessage(error)})`);
   }
   return parseRoster(text, path, dirname(resolve(path)));
+}
+
+/** --namespaces FILE: the pre-created namespaces to grade in (exit 2 when unreadable, empty or repeating a name). */
+export async function readNamespacesFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--namespaces ${path}: cannot be read (${errorMessage(error)})`);
+  }
+  return parseNamespacesFile(text, `--namespaces ${path}`);
 }
 
 function outcomeText(row: GradebookRow): string {
@@ -81,6 +94,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     throw new UsageError(`--isolation ${opts.isolation}: expected one of ${ISOLATIONS.join(", ")}`);
   }
   const submissions = opts.roster ? await readRoster(opts.roster) : nameSubmissions(sources);
+  const namespaces = opts.namespaces === undefined ? undefined : await readNamespacesFile(opts.namespaces);
   let reports;
   try {
     reports = opts.report ? parseReportSpecs(opts.report) : [];
@@ -99,6 +113,8 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     kubeconfig: opts.kubeconfig,
     context: opts.context,
     reuse: opts.reuse,
+    namespaces,
+    namespacesOrigin: opts.namespaces === undefined ? undefined : `--namespaces ${opts.namespaces}`,
     timeoutMs: opts.timeout === undefined ? undefined : positiveNumber(opts.timeout, "--timeout", false) * 1000,
     debug: opts.debug,
     progress: createProgress({ env }),
@@ -140,6 +156,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option("--kubeconfig <path>", "grade on an existing cluster")
     .option("--context <name>", "kubeconfig context")
     .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
+    .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
     .option("--debug", "each grade's steps, stack traces")
     .action(async (exercise: string, sources: string[], opts: BatchCliOptions) => {

@@ -40,6 +40,7 @@ interface GradeCliOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  namespace?: string;
   keep?: boolean;
   timeout?: string;
   debug?: boolean;
@@ -54,6 +55,9 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     const seconds = Number(opts.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout ${opts.timeout}: a number of seconds is expected`);
     timeoutMs = seconds * 1000;
+  }
+  if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.namespace)) {
+    throw new UsageError(`--namespace ${opts.namespace}: not a namespace name (lower-case letters, digits and "-", at most 63 characters)`);
   }
   const progress = createProgress({ env });
   const active = new Map<string, ActiveStep>();
@@ -72,6 +76,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
       kubeconfig: opts.kubeconfig,
       context: opts.context,
       reuse: opts.reuse,
+      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
       keep: opts.keep,
       timeoutMs,
       debug: opts.debug,
@@ -149,6 +154,7 @@ export function registerGradeCommands(program: Command, context: CommandContext)
     .option("--kubeconfig <path>", "grade on an existing cluster")
     .option("--context <name>", "kubeconfig context")
     .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`; started and kept if there is none)")
+    .option("--namespace <name>", "grade in this pre-created, empty namespace instead of creating one (it is emptied again afterwards, not deleted)")
     .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
     .option("--timeout <seconds>", "budget for the whole grade")
     .option("--debug", "stack traces and component logs")

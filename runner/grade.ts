@@ -15,7 +15,7 @@ import { PROBE_POD, warmUpProbe, type GradeSession } from "./check-context.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import { applyObjects } from "./kube/apply.ts";
-import { createGradingNamespace, type GradingNamespace } from "./namespace.ts";
+import { createGradingNamespace, usePreCreatedNamespace, type GradingNamespace } from "./namespace.ts";
 import { Recorder } from "./recorder.ts";
 import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import { runChecks, type CheckProgress } from "./run-checks.ts";
@@ -36,6 +36,12 @@ export interface GradeOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  /**
+   * Grade in this pre-created namespace instead of creating one: checked (Pod Security
+   * label, empty), furnished as a created one, and emptied at the end; never created or
+   * deleted.
+   */
+  namespace?: string;
   /** Leave the namespace (and a started cluster, as the warm one) in place. */
   keep?: boolean;
   /** Budget for the whole grade; the exercise's own budget plus cluster start when absent. */
@@ -154,6 +160,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         kubeconfig: options.kubeconfig,
         context: options.context,
         reuse: options.reuse || options.keep,
+        ...(options.namespace ? { namespaces: [options.namespace] } : {}),
         progress: options.progress,
         env: options.env,
       });
@@ -163,9 +170,20 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };
 
     // 3. Namespace.
-    const ns: GradingNamespace = await options.progress.step("Creating the grading namespace", () =>
-      createGradingNamespace(cluster!.kubeConfig, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
-    );
+    const preCreated = options.namespace;
+    const ns: GradingNamespace = preCreated
+      ? await options.progress.step(`Preparing the pre-created namespace ${preCreated}`, async () => {
+        const used = await usePreCreatedNamespace(cluster!.kubeConfig, exercise, {
+          name: preCreated,
+          deadlineMs: TIMEOUTS.namespaceReadyMs,
+          cleanupMs: TIMEOUTS.cleanupMs,
+        });
+        if (used.cleaned.length) report.notes.push(`Removed the remains of an interrupted grade from namespace ${preCreated} before grading.`);
+        return used;
+      })
+      : await options.progress.step("Creating the grading namespace", () =>
+        createGradingNamespace(cluster!.kubeConfig, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
+      );
     if (!options.keep) teardown.push({ what: `namespace ${ns.name}`, run: () => ns.remove() });
     let kubeconfigPath: string | undefined;
     if (options.keep) {

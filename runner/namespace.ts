@@ -3,14 +3,27 @@
  * a ResourceQuota and LimitRange sized by the exercise, and a ServiceAccount that may
  * only edit that namespace — the submission is applied as that identity, so the API
  * server itself refuses anything outside it.
+ *
+ * Or a pre-created namespace (--namespace, --namespaces FILE) on a cluster where the grader
+ * may not create namespaces: checked (Pod Security label, empty), furnished the same way,
+ * and emptied again at the end — the namespace itself stays.
  */
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import { LABELS } from "./config.ts";
+import { UsageError, errorMessage } from "./errors.ts";
 import type { ExerciseDefinition } from "./exercise.ts";
 import { waitUntil } from "./util/wait.ts";
 
 export const SUBMITTER = "kubegrade-submitter";
+/** The ResourceQuota and LimitRange every grade creates. */
+export const GRADER_OBJECTS = "kubegrade";
+export const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
+
+/** The Pod Security level a grade of this exercise runs under. */
+export function podSecurityLevel(exercise: ExerciseDefinition): "baseline" | "privileged" {
+  return exercise.allowedCapabilities?.length ? "privileged" : "baseline";
+}
 
 export interface GradingNamespace {
   name: string;
@@ -25,7 +38,6 @@ export async function createGradingNamespace(
   options: { deadlineMs: number; name?: string },
 ): Promise<GradingNamespace> {
   const core = admin.makeApiClient(CoreV1Api);
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   const name = options.name ?? `kg-${exercise.id}-${randomBytes(3).toString("hex")}`;
   await core.createNamespace({
     body: {
@@ -38,7 +50,7 @@ export async function createGradingNamespace(
           // (cassandra's IPC_LOCK) is enforced at "privileged" instead, and the submission's
           // validation (runner/submission/validate.ts) refuses every other privileged field
           // — privileged, host namespaces and paths, capabilities beyond the exercise's — before apply.
-          "pod-security.kubernetes.io/enforce": exercise.allowedCapabilities?.length ? "privileged" : "baseline",
+          [POD_SECURITY_ENFORCE]: podSecurityLevel(exercise),
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/warn": "baseline",
         },
@@ -56,52 +68,330 @@ export async function createGradingNamespace(
     await core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => {});
   };
   try {
-    await core.createNamespacedResourceQuota({ namespace: name, body: { metadata: { name: "kubegrade" }, spec: { hard: exercise.quota } } });
-    await core.createNamespacedLimitRange({
-      namespace: name,
-      body: {
-        metadata: { name: "kubegrade" },
-        spec: {
-          limits: [{ type: "Container", defaultRequest: exercise.containerDefaults.requests, _default: exercise.containerDefaults.limits }],
-        },
-      },
-    });
-    await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER } } });
-    await rbac.createNamespacedRoleBinding({
-      namespace: name,
-      body: {
-        metadata: { name: SUBMITTER },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
-        subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace: name }],
-      },
-    });
-    // Until the quota controller has filled in the quota's status, admission refuses every
-    // pod ("status unknown for quota") and the StatefulSet controller backs off for long.
-    await waitUntil(`ResourceQuota kubegrade in ${name} computed`, options.deadlineMs, async () => {
-      const quota = await core.readNamespacedResourceQuota({ name: "kubegrade", namespace: name });
-      return quota.status?.hard && Object.keys(quota.status.hard).length ? true : { pending: "status.hard not set yet" };
-    });
-    // Pods cannot be created before the service-account controller has made `default`.
-    await waitUntil(`ServiceAccount default in ${name}`, options.deadlineMs, async () =>
-      (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
-    );
-    const token = await core.createNamespacedServiceAccountToken({
-      name: SUBMITTER,
-      namespace: name,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const cluster = admin.getCurrentCluster();
-    if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
-    const submitter = new KubeConfig();
-    submitter.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: SUBMITTER, token: token.status?.token }],
-      contexts: [{ name: "submitter", cluster: cluster.name, user: SUBMITTER, namespace: name }],
-      currentContext: "submitter",
-    });
+    const submitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
     return { name, submitter, remove };
   } catch (error) {
     await remove().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * What every grade puts in its namespace, created or pre-created: the ResourceQuota and
+ * LimitRange "kubegrade" from the exercise, the ServiceAccount the submission is applied as
+ * with the ClusterRole "edit" bound inside the namespace, and a short-lived token of it.
+ */
+async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition, name: string, deadlineMs: number): Promise<KubeConfig> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const options = { deadlineMs };
+  await core.createNamespacedResourceQuota({ namespace: name, body: { metadata: { name: GRADER_OBJECTS }, spec: { hard: exercise.quota } } });
+  await core.createNamespacedLimitRange({
+    namespace: name,
+    body: {
+      metadata: { name: GRADER_OBJECTS },
+      spec: {
+        limits: [{ type: "Container", defaultRequest: exercise.containerDefaults.requests, _default: exercise.containerDefaults.limits }],
+      },
+    },
+  });
+  await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER } } });
+  await rbac.createNamespacedRoleBinding({
+    namespace: name,
+    body: {
+      metadata: { name: SUBMITTER },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+      subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace: name }],
+    },
+  });
+  // Until the quota controller has filled in the quota's status, admission refuses every
+  // pod ("status unknown for quota") and the StatefulSet controller backs off for long.
+  await waitUntil(`ResourceQuota kubegrade in ${name} computed`, options.deadlineMs, async () => {
+    const quota = await core.readNamespacedResourceQuota({ name: "kubegrade", namespace: name });
+    return quota.status?.hard && Object.keys(quota.status.hard).length ? true : { pending: "status.hard not set yet" };
+  });
+  // Pods cannot be created before the service-account controller has made `default`.
+  await waitUntil(`ServiceAccount default in ${name}`, options.deadlineMs, async () =>
+    (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
+  );
+  const token = await core.createNamespacedServiceAccountToken({
+    name: SUBMITTER,
+    namespace: name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
+  const submitter = new KubeConfig();
+  submitter.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: SUBMITTER, token: token.status?.token }],
+    contexts: [{ name: "submitter", cluster: cluster.name, user: SUBMITTER, namespace: name }],
+    currentContext: "submitter",
+  });
+  return submitter;
+}
+
+// ---------------------------------------------------------------------------------------
+// Pre-created namespaces
+
+/** A pre-created namespace that cannot be graded in: exit 2 before grading, like other usage errors. */
+export class NamespaceNotUsable extends UsageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NamespaceNotUsable";
+  }
+}
+
+const RIGHTS = 'see "Rights needed with --kubeconfig" in kubegrade\'s README';
+
+/**
+ * Why a pre-created namespace's Pod Security labels do not fit this exercise, or undefined.
+ * Its grades must run exactly as in a namespace kubegrade creates: `baseline` enforced
+ * (`restricted` would refuse the root containers of the exercises' images, the reference
+ * solution's included), or `privileged` for an exercise that allows a capability baseline
+ * forbids (cassandra's IPC_LOCK; the submission's validation refuses every other
+ * privileged field before apply).
+ */
+export function podSecurityProblem(name: string, labels: Record<string, string> | undefined, exercise: ExerciseDefinition): string | undefined {
+  const wanted = podSecurityLevel(exercise);
+  const level = labels?.[POD_SECURITY_ENFORCE];
+  if (level === wanted) return undefined;
+  const fix = `kubectl label namespace ${name} --overwrite ${POD_SECURITY_ENFORCE}=${wanted}`;
+  if (level === undefined) {
+    return `namespace ${name} has no ${POD_SECURITY_ENFORCE} label (the cluster's default would apply, privileged on most clusters); ` +
+      `the ${exercise.id} exercise is graded under Pod Security ${wanted}: ${fix}`;
+  }
+  if (wanted === "privileged") {
+    return `namespace ${name} enforces Pod Security ${level}, which refuses the capability the ${exercise.id} exercise allows ` +
+      `(${exercise.allowedCapabilities?.join(", ")}); it is graded under privileged (the grader refuses every other privileged field before apply): ${fix}`;
+  }
+  if (level === "restricted") {
+    return `namespace ${name} enforces Pod Security restricted, which refuses containers running as root as the ${exercise.id} exercise's images do ` +
+      `(even the reference solution would fail); it is graded under baseline: ${fix}`;
+  }
+  return `namespace ${name} enforces Pod Security ${JSON.stringify(level)}; kubegrade grades ${exercise.id} only under baseline (it would let a submission run privileged pods): ${fix}`;
+}
+
+/** One object found in a pre-created namespace. */
+export interface FoundObject {
+  kind: string;
+  name: string;
+  /** Being deleted (a pod's grace period, a claim still in use). */
+  terminating?: boolean;
+}
+
+const LEFTOVER_MARKS = new Set([
+  `ResourceQuota/${GRADER_OBJECTS}`,
+  `LimitRange/${GRADER_OBJECTS}`,
+  `ServiceAccount/${SUBMITTER}`,
+  `RoleBinding/${SUBMITTER}`,
+]);
+
+/**
+ * What counts in a pre-created namespace: everything listed except what every namespace has
+ * (ServiceAccount default, ConfigMap kube-root-ca.crt) and RoleBindings kubegrade did not
+ * make (the administrator's, granting the grader its Role). `leftover`: kubegrade's own
+ * objects are among them — an interrupted grade, whose remains may be removed.
+ */
+export function namespaceContents(found: readonly FoundObject[]): { objects: FoundObject[]; leftover: boolean } {
+  const objects = found.filter((o) =>
+    !(o.kind === "ServiceAccount" && o.name === "default") &&
+    !(o.kind === "ConfigMap" && o.name === "kube-root-ca.crt") &&
+    !(o.kind === "RoleBinding" && o.name !== SUBMITTER),
+  );
+  return { objects, leftover: objects.some((o) => LEFTOVER_MARKS.has(`${o.kind}/${o.name}`)) };
+}
+
+export function describeObjects(objects: readonly FoundObject[], max = 8): string {
+  const names = objects.map((o) => `${o.kind} ${o.name}${o.terminating ? " (terminating)" : ""}`);
+  return names.length > max ? `${names.slice(0, max).join(", ")} and ${names.length - max} more` : names.join(", ");
+}
+
+function code(error: unknown): number | undefined {
+  return (error as { code?: number })?.code;
+}
+
+function apiText(error: unknown): string {
+  const body = (error as { body?: unknown })?.body;
+  if (typeof body === "string") {
+    try {
+      const message = (JSON.parse(body) as { message?: string }).message;
+      if (message) return message;
+    } catch {
+      // not JSON
+    }
+  }
+  return errorMessage(error).split("\n")[0];
+}
+
+/** A 403 as the grader must read it: which right its Role in the namespace lacks. */
+function forbidden(error: unknown, namespace: string, right: string): Error {
+  if (code(error) !== 403) return error as Error;
+  return new NamespaceNotUsable(
+    `the grading identity may not ${right} in namespace ${namespace}: ${apiText(error)}. ` +
+      `Its Role there must grant what kubegrade needs (${RIGHTS}).`,
+    { cause: error },
+  );
+}
+
+/** Lists what a pre-created namespace holds, of the kinds a grade makes or a submission may. */
+export async function listNamespaceObjects(admin: KubeConfig, namespace: string): Promise<FoundObject[]> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const apps = admin.makeApiClient(AppsV1Api);
+  const policy = admin.makeApiClient(PolicyV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  type Listed = { items: { metadata?: { name?: string; deletionTimestamp?: Date } }[] };
+  const kinds: [string, string, () => Promise<Listed>][] = [
+    ["Pod", "pods", () => core.listNamespacedPod({ namespace })],
+    ["StatefulSet", "apps/statefulsets", () => apps.listNamespacedStatefulSet({ namespace })],
+    ["Deployment", "apps/deployments", () => apps.listNamespacedDeployment({ namespace })],
+    ["ReplicaSet", "apps/replicasets", () => apps.listNamespacedReplicaSet({ namespace })],
+    ["PersistentVolumeClaim", "persistentvolumeclaims", () => core.listNamespacedPersistentVolumeClaim({ namespace })],
+    ["Service", "services", () => core.listNamespacedService({ namespace })],
+    ["ConfigMap", "configmaps", () => core.listNamespacedConfigMap({ namespace })],
+    ["Secret", "secrets", () => core.listNamespacedSecret({ namespace })],
+    ["ServiceAccount", "serviceaccounts", () => core.listNamespacedServiceAccount({ namespace })],
+    ["PodDisruptionBudget", "policy/poddisruptionbudgets", () => policy.listNamespacedPodDisruptionBudget({ namespace })],
+    ["ResourceQuota", "resourcequotas", () => core.listNamespacedResourceQuota({ namespace })],
+    ["LimitRange", "limitranges", () => core.listNamespacedLimitRange({ namespace })],
+    ["RoleBinding", "rbac.authorization.k8s.io/rolebindings", () => rbac.listNamespacedRoleBinding({ namespace })],
+  ];
+  const lists = await Promise.all(kinds.map(async ([kind, resource, list]) => {
+    try {
+      return (await list()).items.map((item): FoundObject => ({
+        kind,
+        name: item.metadata?.name ?? "",
+        ...(item.metadata?.deletionTimestamp ? { terminating: true } : {}),
+      }));
+    } catch (error) {
+      throw forbidden(error, namespace, `list ${resource}`);
+    }
+  }));
+  return lists.flat();
+}
+
+/**
+ * Removes everything a grade and its submission made in a pre-created namespace — workloads
+ * at once (grace period 0), claims, services, config maps but kube-root-ca.crt, secrets,
+ * service accounts but default, the grader's RoleBinding, disruption budgets, events, the
+ * quota and LimitRange — and waits until its pods and claims are gone, so the next grade
+ * starts clean. The administrator's RoleBindings and Roles stay, and so does the namespace.
+ */
+export async function emptyNamespace(admin: KubeConfig, namespace: string, deadlineMs: number): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const apps = admin.makeApiClient(AppsV1Api);
+  const policy = admin.makeApiClient(PolicyV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const attempt = async (right: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      if (code(error) !== 404) throw forbidden(error, namespace, right);
+    }
+  };
+  const now = { gracePeriodSeconds: 0, propagationPolicy: "Background" };
+  const deletePods = () => attempt("deletecollection pods", () => core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 }));
+  // Controllers first, or they would make the pods again.
+  await attempt("deletecollection apps/statefulsets", () => apps.deleteCollectionNamespacedStatefulSet({ namespace, ...now }));
+  await attempt("deletecollection apps/deployments", () => apps.deleteCollectionNamespacedDeployment({ namespace, ...now }));
+  await attempt("deletecollection apps/replicasets", () => apps.deleteCollectionNamespacedReplicaSet({ namespace, ...now }));
+  await deletePods();
+  await attempt("deletecollection persistentvolumeclaims", () => core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace }));
+  await attempt("deletecollection services", () => core.deleteCollectionNamespacedService({ namespace }));
+  await attempt("deletecollection configmaps", () => core.deleteCollectionNamespacedConfigMap({ namespace, fieldSelector: "metadata.name!=kube-root-ca.crt" }));
+  await attempt("deletecollection secrets", () => core.deleteCollectionNamespacedSecret({ namespace }));
+  await attempt("deletecollection policy/poddisruptionbudgets", () => policy.deleteCollectionNamespacedPodDisruptionBudget({ namespace }));
+  await attempt("deletecollection serviceaccounts", () => core.deleteCollectionNamespacedServiceAccount({ namespace, fieldSelector: "metadata.name!=default" }));
+  await attempt(`delete rolebindings (${SUBMITTER})`, () => rbac.deleteNamespacedRoleBinding({ name: SUBMITTER, namespace }));
+  await attempt("deletecollection events", () => core.deleteCollectionNamespacedEvent({ namespace }));
+  await waitUntil(`namespace ${namespace} emptied`, deadlineMs, async () => {
+    const { objects } = namespaceContents(await listNamespaceObjects(admin, namespace));
+    const left = objects.filter((o) => !(o.kind === "ResourceQuota" || o.kind === "LimitRange"));
+    if (!left.length) return true;
+    // A pod the StatefulSet controller made just before it saw its set deleted.
+    if (left.some((o) => o.kind === "Pod" && !o.terminating)) await deletePods();
+    return { pending: `left: ${describeObjects(left)}` };
+  }, { intervalMs: 250, maxIntervalMs: 1000 });
+  // The quota last: while pods were terminating it still bounded them.
+  await attempt("delete resourcequotas", () => core.deleteNamespacedResourceQuota({ name: GRADER_OBJECTS, namespace }));
+  await attempt("delete limitranges", () => core.deleteNamespacedLimitRange({ name: GRADER_OBJECTS, namespace }));
+}
+
+/**
+ * Checks that a pre-created namespace can be graded in: it exists and is not being deleted,
+ * its Pod Security label fits the exercise, and it is empty — the remains of an interrupted
+ * grade of kubegrade's own are removed first. Throws NamespaceNotUsable saying what is wrong.
+ */
+export async function checkPreCreatedNamespace(
+  admin: KubeConfig,
+  exercise: ExerciseDefinition,
+  name: string,
+  options: { deadlineMs: number },
+): Promise<{ cleaned: FoundObject[] }> {
+  const core = admin.makeApiClient(CoreV1Api);
+  let namespace;
+  try {
+    namespace = await core.readNamespace({ name });
+  } catch (error) {
+    if (code(error) === 404) throw new NamespaceNotUsable(`namespace ${name} does not exist: with --namespace/--namespaces, an administrator creates the namespaces (${RIGHTS})`);
+    if (code(error) === 403) {
+      throw new NamespaceNotUsable(
+        `the grading identity may not read namespace ${name} (get namespaces is forbidden: ${apiText(error)}): ` +
+          `either ${name} does not exist, or the Role bound to the grader in it lacks get on namespaces (${RIGHTS})`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (namespace.metadata?.deletionTimestamp || namespace.status?.phase === "Terminating") {
+    throw new NamespaceNotUsable(`namespace ${name} is being deleted`);
+  }
+  const problem = podSecurityProblem(name, namespace.metadata?.labels, exercise);
+  if (problem) throw new NamespaceNotUsable(problem);
+  const first = namespaceContents(await listNamespaceObjects(admin, name));
+  if (!first.objects.length) return { cleaned: [] };
+  if (!first.leftover) {
+    throw new NamespaceNotUsable(
+      `namespace ${name} is not empty: ${describeObjects(first.objects)}. kubegrade grades only in an empty namespace ` +
+        `(it removes only the remains of its own interrupted grades, recognised by its ResourceQuota ${GRADER_OBJECTS} or ServiceAccount ${SUBMITTER}); ` +
+        "remove these objects or list another namespace",
+    );
+  }
+  try {
+    await emptyNamespace(admin, name, options.deadlineMs);
+  } catch (error) {
+    if (error instanceof NamespaceNotUsable) throw error;
+    throw new NamespaceNotUsable(`namespace ${name} holds the remains of an interrupted grade that could not be removed: ${errorMessage(error)}`, { cause: error });
+  }
+  return { cleaned: first.objects };
+}
+
+/**
+ * A grade in a pre-created namespace: checked, furnished exactly as a created one, and
+ * emptied by remove() (the namespace itself stays).
+ */
+export async function usePreCreatedNamespace(
+  admin: KubeConfig,
+  exercise: ExerciseDefinition,
+  options: { name: string; deadlineMs: number; cleanupMs: number },
+): Promise<GradingNamespace & { cleaned: FoundObject[] }> {
+  const { name } = options;
+  const { cleaned } = await checkPreCreatedNamespace(admin, exercise, name, { deadlineMs: options.cleanupMs });
+  const remove = () => emptyNamespace(admin, name, options.cleanupMs);
+  try {
+    // Events of an earlier grade's pods (same names) would read as this one's probe failures.
+    await admin.makeApiClient(CoreV1Api).deleteCollectionNamespacedEvent({ namespace: name }).catch((error: unknown) => {
+      throw forbidden(error, name, "deletecollection events");
+    });
+    const submitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
+    return { name, submitter, remove, cleaned };
+  } catch (error) {
+    await remove().catch(() => {});
+    throw error instanceof NamespaceNotUsable ? error : forbiddenAnywhere(error, name);
+  }
+}
+
+/** A 403 while furnishing names the right the Role lacks (the API server's message says which). */
+function forbiddenAnywhere(error: unknown, namespace: string): unknown {
+  return code(error) === 403 ? forbidden(error, namespace, "do what a grade needs") : error;
 }

@@ -18,6 +18,8 @@ import { grade } from "../grade.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
 import { CLASSROOM_DEFAULT_FILE } from "../report/writers/classroom.ts";
+import { TIMEOUTS } from "../config.ts";
+import { NamespaceNotUsable, checkPreCreatedNamespace, describeObjects, emptyNamespace, listNamespaceObjects, namespaceContents } from "../namespace.ts";
 import { loadSubmission } from "../submission/load.ts";
 import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/source.ts";
 import { validateSubmission } from "../submission/validate.ts";
@@ -29,6 +31,7 @@ import {
 } from "./gradebook.ts";
 import { exerciseVersion, resumeKey, submissionDigest } from "./resume-key.ts";
 import { studentIdProblem, type BatchSubmission } from "./roster.ts";
+import { NamespacePool } from "./namespace-pool.ts";
 import { inShard, type Shard } from "./shard.ts";
 
 export type Isolation = "namespace" | "cluster";
@@ -55,6 +58,13 @@ export interface BatchOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  /**
+   * Grade in these pre-created namespaces (--namespaces FILE) instead of creating one per
+   * submission: at most one grade per namespace at a time, so at most this many at once.
+   */
+  namespaces?: readonly string[];
+  /** Where the namespaces were listed, for messages (the file). */
+  namespacesOrigin?: string;
   /** Budget of each grade. */
   timeoutMs?: number;
   debug?: boolean;
@@ -205,7 +215,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     if (options.cluster || options.kubeconfig || options.provider === "kubeconfig" || options.reuse) {
       throw new UsageError("--isolation cluster starts a fresh node for each submission; it cannot be combined with --kubeconfig, --reuse or a given cluster");
     }
+    if (options.namespaces) throw new UsageError("--namespaces grades in pre-created namespaces of one cluster; it cannot be combined with --isolation cluster");
   }
+  if (options.namespaces && (!options.namespaces.length || new Set(options.namespaces).size !== options.namespaces.length)) {
+    throw new UsageError(`${options.namespacesOrigin ?? "--namespaces"}: a list of distinct namespace names is expected`);
+  }
+  const namespacesFrom = options.namespacesOrigin ?? "--namespaces";
   const seen = new Map<string, BatchSubmission>();
   for (const s of options.submissions) {
     const problem = studentIdProblem(s.student);
@@ -263,6 +278,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   };
 
   let cluster: Cluster | undefined = options.cluster;
+  /** Pre-created namespaces, once checked on the cluster. */
+  let pool: NamespacePool | undefined;
   /** Where grade() runs: the batch's cluster; a fresh node (isolation cluster); none needed yet (refused before grading). */
   const where = () =>
     isolation === "cluster"
@@ -270,6 +287,46 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       : cluster
         ? { cluster }
         : { provider: options.provider, kubeconfig: options.kubeconfig, context: options.context, reuse: options.reuse };
+
+  /**
+   * grade() in a namespace of the pool, which goes back to the pool only empty: a namespace
+   * that cannot be emptied is taken out (and the grades left share the others).
+   */
+  const gradeInPool = async (run: (namespace: string) => Promise<GradeReport>): Promise<GradeReport> => {
+    const active = pool as NamespacePool;
+    let namespace: string;
+    try {
+      namespace = await active.acquire();
+    } catch (error) {
+      throw new InfrastructureError(errorMessage(error));
+    }
+    const kc = cluster!.kubeConfig;
+    let report: GradeReport | undefined;
+    let failure: unknown;
+    try {
+      report = await run(namespace);
+    } catch (error) {
+      failure = error instanceof NamespaceNotUsable ? new InfrastructureError(`pre-created namespace ${namespace}: ${error.message}`, { cause: error }) : error;
+    }
+    // grade() has emptied it; make sure, since the next submission graded there must start clean.
+    let problem: string | undefined;
+    try {
+      if (namespaceContents(await listNamespaceObjects(kc, namespace)).objects.length) {
+        await emptyNamespace(kc, namespace, TIMEOUTS.cleanupMs);
+      }
+    } catch (error) {
+      problem = errorMessage(error);
+    }
+    if (failure instanceof InfrastructureError && failure.cause instanceof NamespaceNotUsable) problem ??= failure.cause.message;
+    if (problem !== undefined) {
+      active.retire(namespace, problem);
+      progress.info(`Pre-created namespace ${namespace} is taken out of the pool: ${problem}`);
+    } else {
+      active.release(namespace);
+    }
+    if (failure !== undefined) throw failure;
+    return report as GradeReport;
+  };
 
   /** The row of one submission; never throws (whatever happens is that student's row). */
   const evaluate = async (submission: BatchSubmission): Promise<{ row: GradebookRow; skipped: boolean }> => {
@@ -294,18 +351,21 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         await completeStudentReports(dir, specs);
         return { row: before, skipped: true };
       }
-      const report = await grade({
+      const gradeIn = (namespace?: string) => grade({
         exercise: exercise.id,
         submission: resolved.dir,
         submissionLabel: resolved.label,
         commit: resolved.commit,
         sourceNotes: resolved.notes,
         ...where(),
+        ...(namespace ? { namespace } : {}),
         timeoutMs: options.timeoutMs,
         debug: options.debug,
         progress: studentProgress(student, options.debug, options.env),
         env: options.env,
       });
+      // A submission refused before grading needs no namespace (nor a cluster).
+      const report = pool && !(await refusedBeforeGrading(resolved.dir, exercise)) ? await gradeInPool(gradeIn) : await gradeIn();
       const row = rowFromReport(student, source, report, key, new Date());
       try {
         await writeStudentReports(report, dir, specs);
@@ -372,6 +432,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
             kubeconfig: options.kubeconfig,
             context: options.context,
             reuse: options.reuse,
+            namespaces: options.namespaces,
             progress,
             env: options.env,
           });
@@ -385,6 +446,21 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
           }
         }
       }
+      if (queue.length > 0 && options.namespaces) {
+        // Every pre-created namespace is checked before the first grade: a wrong one is a usage error (exit 2).
+        const problems: string[] = [];
+        for (const name of options.namespaces) {
+          try {
+            const { cleaned } = await checkPreCreatedNamespace(cluster!.kubeConfig, exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
+            if (cleaned.length) progress.info(`Removed the remains of an interrupted grade from namespace ${name}: ${describeObjects(cleaned)}`);
+          } catch (error) {
+            if (!(error instanceof UsageError)) throw error;
+            problems.push(error.message);
+          }
+        }
+        if (problems.length) throw new UsageError(`${namespacesFrom}: ${problems.length} of ${options.namespaces.length} namespace(s) cannot be graded in:\n  ${problems.join("\n  ")}`);
+        pool = new NamespacePool(options.namespaces);
+      }
       if (queue.length === 0) {
         // The cluster could not be obtained; nothing is left to run.
       } else if (options.jobs !== undefined) {
@@ -397,9 +473,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
           ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` }
           : chooseJobs(capacity, submissionFootprint(exercise, await readReference(exercise)), exercise.id);
       }
+      if (jobs && pool && jobs.jobs > pool.size) {
+        jobs = { jobs: pool.size, why: `${jobs.why}; at most ${pool.size}, one grade per pre-created namespace in ${namespacesFrom}` };
+      }
       if (jobs) progress.info(
         `Grading ${queue.length} submission(s), ${jobs.jobs} at a time (${jobs.why}); ` +
-          (isolation === "namespace" ? `each in its own namespace on ${cluster!.description}` : "each on a fresh node of its own"),
+          (isolation === "cluster"
+            ? "each on a fresh node of its own"
+            : pool
+              ? `each in one of ${pool.size} pre-created namespace(s) (${options.namespaces!.join(", ")}), emptied after it, on ${cluster!.description}`
+              : `each in its own namespace on ${cluster!.description}`),
       );
     }
 

@@ -17,6 +17,8 @@ export interface ClusterOptions {
   context?: string;
   /** Use the warm cluster kept by `kubegrade cluster start` (starting one if there is none). */
   reuse?: boolean;
+  /** Grading in these pre-created namespaces (an existing cluster's readiness is read there). */
+  namespaces?: readonly string[];
   progress: Progress;
   env?: NodeJS.ProcessEnv;
 }
@@ -62,7 +64,7 @@ export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
   const { provider, why } = await chooseProvider(options);
   if (provider === "kubeconfig") {
     return options.progress.step("Connecting to the existing cluster", () =>
-      connectKubeconfig({ path: options.kubeconfig, context: options.context }),
+      connectKubeconfig({ path: options.kubeconfig, context: options.context, namespaces: options.namespaces }),
     );
   }
   const swept = await sweepLeftovers();

@@ -6,7 +6,12 @@ import { waitForClusterReady } from "./ready.ts";
 import type { Cluster } from "./types.ts";
 
 /** An existing cluster: nothing is started or stopped. */
-export async function connectKubeconfig(options: { path?: string; context?: string }): Promise<Cluster> {
+export async function connectKubeconfig(options: {
+  path?: string;
+  context?: string;
+  /** Grading in these pre-created namespaces: readiness is read there, and a forbidden read is named. */
+  namespaces?: readonly string[];
+}): Promise<Cluster> {
   const kubeConfig = new KubeConfig();
   const path = options.path ?? process.env.KUBECONFIG?.split(":")[0];
   try {
@@ -29,8 +34,12 @@ export async function connectKubeconfig(options: { path?: string; context?: stri
   const server = kubeConfig.getCurrentCluster()?.server ?? "(no server)";
   let version: string;
   try {
-    version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
+    version = await waitForClusterReady(kubeConfig, {
+      deadlineMs: TIMEOUTS.clusterReadyMs,
+      ...(options.namespaces?.length ? { serviceAccountNamespace: options.namespaces[0], explainForbidden: true } : {}),
+    });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new InfrastructureError(`The cluster at ${server} is not ready: ${errorMessage(error)}`, { cause: error });
   }
   const cluster: Cluster = {
