@@ -1,0 +1,245 @@
+/**
+ * Grading in pre-created namespaces with an identity that holds only the rights the README
+ * documents (read from the README itself): an administrator makes two namespaces, binds the
+ * grader's Role in each and the few cluster reads once; `kubegrade batch --kubeconfig
+ * --namespaces` grades a class of three in them, two at a time, and leaves them existing and
+ * empty, with nothing created anywhere else. Unusable namespaces are refused with exit 2
+ * before any grade, and `kubegrade grade --namespace` grades in one alone.
+ */
+import {
+  AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api,
+  type KubernetesObject, type V1PolicyRule,
+} from "@kubernetes/client-node";
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readGradebook } from "../../runner/batch/gradebook.ts";
+import { PROJECT_ROOT } from "../../runner/config.ts";
+import { loadExercise } from "../../runner/exercise.ts";
+import { objectsFromYaml } from "../../runner/kube/apply.ts";
+import { listNamespaceObjects, namespaceContents } from "../../runner/namespace.ts";
+import { waitUntil } from "../../runner/util/wait.ts";
+import { sharedCluster } from "./hooks.ts";
+import { cli } from "./support.ts";
+
+const README_SECTION = "#### Pre-created namespaces";
+
+/** The documented objects: every YAML block of the README's pre-created namespaces section. */
+function documentedObjects(): KubernetesObject[] {
+  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+  const start = readme.indexOf(README_SECTION);
+  expect(start, "the README documents pre-created namespaces").to.be.greaterThan(-1);
+  const section = readme.slice(start, readme.indexOf("\n## ", start));
+  const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.flatMap((b) => objectsFromYaml(b));
+}
+
+function documentedRules(kind: string, name: string): V1PolicyRule[] {
+  const found = documentedObjects().find((o) => o.kind === kind && o.metadata?.name === name) as { rules?: V1PolicyRule[] } | undefined;
+  expect(found?.rules, `README: ${kind} ${name}`).to.be.an("array").that.is.not.empty;
+  return found!.rules!;
+}
+
+const SUBMISSIONS = ["reference", "not-headless", "two-replicas"].map((c) => join(PROJECT_ROOT, `fixtures/web/${c}/submission`));
+
+/** Everything of the kinds a grade could make, in every namespace but the ones named: `namespace/Kind/name`. */
+async function objectsOutside(admin: KubeConfig, skip: Set<string>): Promise<string[]> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const apps = admin.makeApiClient(AppsV1Api);
+  const policy = admin.makeApiClient(PolicyV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  type Item = { metadata?: { name?: string; namespace?: string } };
+  const lists: [string, Promise<{ items: Item[] }>][] = [
+    ["Namespace", core.listNamespace()],
+    ["Pod", core.listPodForAllNamespaces()],
+    ["Service", core.listServiceForAllNamespaces()],
+    ["PersistentVolumeClaim", core.listPersistentVolumeClaimForAllNamespaces()],
+    ["ConfigMap", core.listConfigMapForAllNamespaces()],
+    ["Secret", core.listSecretForAllNamespaces()],
+    ["ServiceAccount", core.listServiceAccountForAllNamespaces()],
+    ["ResourceQuota", core.listResourceQuotaForAllNamespaces()],
+    ["LimitRange", core.listLimitRangeForAllNamespaces()],
+    ["StatefulSet", apps.listStatefulSetForAllNamespaces()],
+    ["Deployment", apps.listDeploymentForAllNamespaces()],
+    ["PodDisruptionBudget", policy.listPodDisruptionBudgetForAllNamespaces()],
+    ["RoleBinding", rbac.listRoleBindingForAllNamespaces()],
+    ["ClusterRoleBinding", rbac.listClusterRoleBinding()],
+  ];
+  const out: string[] = [];
+  for (const [kind, list] of lists) {
+    for (const item of (await list).items) {
+      const ns = item.metadata?.namespace ?? "";
+      if (skip.has(ns) || (kind === "Namespace" && skip.has(item.metadata?.name ?? ""))) continue;
+      out.push(`${ns}/${kind}/${item.metadata?.name}`);
+    }
+  }
+  return out.sort();
+}
+
+describe("pre-created namespaces: a class graded with only the documented rights", function () {
+  const id = Math.random().toString(36).slice(2, 7);
+  const graderNs = `kg-grader-${id}`;
+  const pool = [`kg-pool-${id}-1`, `kg-pool-${id}-2`];
+  const unlabelled = `kg-pool-${id}-unlabelled`;
+  const occupied = `kg-pool-${id}-occupied`;
+  const all = [...pool, unlabelled, occupied];
+  const readsName = `kubegrade-grader-cluster-reads-${id}`;
+  const dnsReadsName = `kubegrade-grader-dns-reads-${id}`;
+  let admin: KubeConfig;
+  let dir: string;
+  let graderKubeconfig: string;
+  let namespacesFile: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    admin = sharedCluster().kubeConfig;
+    dir = mkdtempSync(join(tmpdir(), "kubegrade-precreated-"));
+    const core = admin.makeApiClient(CoreV1Api);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    const subject = { kind: "ServiceAccount", name: "grader", namespace: graderNs };
+
+    // The administrator's part, exactly as the README says.
+    await core.createNamespace({ body: { metadata: { name: graderNs } } });
+    await waitUntil("ServiceAccount default made", 30_000, async () =>
+      (await core.readNamespacedServiceAccount({ name: "default", namespace: graderNs }).catch(() => undefined)) ? true : { pending: "not yet" });
+    await core.createNamespacedServiceAccount({ namespace: graderNs, body: { metadata: { name: "grader" } } });
+    const role = documentedRules("Role", "kubegrade-grader");
+    for (const name of all) {
+      const labels: Record<string, string> = name === unlabelled ? {} : { "pod-security.kubernetes.io/enforce": "baseline" };
+      await core.createNamespace({ body: { metadata: { name, labels } } });
+      await rbac.createNamespacedRole({ namespace: name, body: { metadata: { name: "kubegrade-grader" }, rules: role } });
+      await rbac.createNamespacedRoleBinding({
+        namespace: name,
+        body: { metadata: { name: "kubegrade-grader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubegrade-grader" }, subjects: [subject] },
+      });
+    }
+    await rbac.createClusterRole({ body: { metadata: { name: readsName }, rules: documentedRules("ClusterRole", "kubegrade-grader-cluster-reads") } });
+    await rbac.createClusterRoleBinding({
+      body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: readsName }, subjects: [subject] },
+    });
+    await rbac.createNamespacedRole({ namespace: "kube-system", body: { metadata: { name: dnsReadsName }, rules: documentedRules("Role", "kubegrade-grader-dns-reads") } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: "kube-system",
+      body: { metadata: { name: dnsReadsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: dnsReadsName }, subjects: [subject] },
+    });
+
+    // The grader's kubeconfig: a token of that ServiceAccount, nothing else.
+    const token = await core.createNamespacedServiceAccountToken({ name: "grader", namespace: graderNs, body: { spec: { audiences: [], expirationSeconds: 7200 } } });
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error("no current cluster");
+    const grader = new KubeConfig();
+    grader.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: "grader", token: token.status?.token }],
+      contexts: [{ name: "grader", cluster: cluster.name, user: "grader" }],
+      currentContext: "grader",
+    });
+    graderKubeconfig = join(dir, "grader.kubeconfig");
+    writeFileSync(graderKubeconfig, grader.exportConfig(), { mode: 0o600 });
+    namespacesFile = join(dir, "namespaces.txt");
+    writeFileSync(namespacesFile, `# the class's namespaces\n${pool[0]}\n\n${pool[1]}  # second\n`);
+
+    // The identity really is confined: it may not create a namespace.
+    const denied = await grader.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `kg-denied-${id}` } } }).then(() => 0, (e: { code?: number }) => e.code);
+    expect(denied, "the grader identity may not create namespaces").to.equal(403);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!admin) return;
+    const core = admin.makeApiClient(CoreV1Api);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    for (const name of [...all, graderNs]) await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => {});
+    await rbac.deleteClusterRoleBinding({ name: readsName }).catch(() => {});
+    await rbac.deleteClusterRole({ name: readsName }).catch(() => {});
+    await rbac.deleteNamespacedRoleBinding({ name: dnsReadsName, namespace: "kube-system" }).catch(() => {});
+    await rbac.deleteNamespacedRole({ name: dnsReadsName, namespace: "kube-system" }).catch(() => {});
+  });
+
+  it("refuses unusable namespaces with exit 2 before any grade, naming each and what is wrong", async function () {
+    this.timeout(180_000);
+    const core = admin.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: occupied, body: { metadata: { name: "stray" }, data: { a: "b" } } });
+    const file = join(dir, "bad-namespaces.txt");
+    writeFileSync(file, `${pool[0]}\n${unlabelled}\n${occupied}\nkg-missing-${id}\n`);
+    const out = join(dir, "refused-out");
+    const run = await cli(["batch", "web", SUBMISSIONS[0], "--kubeconfig", graderKubeconfig, "--namespaces", file, "--out", out]);
+    expect(run.exitCode, run.all).to.equal(2);
+    expect(run.all).to.contain(`3 of 4 namespace(s) cannot be graded in`);
+    expect(run.all).to.contain(`namespace ${unlabelled} has no pod-security.kubernetes.io/enforce label`);
+    expect(run.all).to.contain(`namespace ${occupied} is not empty: ConfigMap stray`);
+    expect(run.all).to.match(new RegExp(`may not read namespace kg-missing-${id} \\(get namespaces is forbidden.*either kg-missing-${id} does not exist`));
+    expect(run.all, "no grade started").to.not.contain("Grading 1 submission");
+    const book = await readGradebook(out);
+    expect(book?.rows ?? [], "nothing graded").to.have.length(0);
+    // A namespace that is not kubegrade's leftover is never touched.
+    expect((await core.readNamespacedConfigMap({ name: "stray", namespace: occupied })).data).to.deep.equal({ a: "b" });
+  });
+
+  it("grades three submissions two at a time in the two namespaces: right scores, namespaces kept and empty, nothing made elsewhere", async function () {
+    this.timeout(600_000);
+    const core = admin.makeApiClient(CoreV1Api);
+    // The remains of an interrupted grade in the first namespace: removed before the batch starts.
+    await core.createNamespacedResourceQuota({ namespace: pool[0], body: { metadata: { name: "kubegrade" }, spec: { hard: { pods: "10" } } } });
+    await core.createNamespacedConfigMap({ namespace: pool[0], body: { metadata: { name: "from-an-interrupted-grade" }, data: {} } });
+    const skip = new Set([...all, graderNs]);
+    const before = await objectsOutside(admin, skip);
+    const volumesBefore = new Set((await core.listPersistentVolume()).items.map((v) => v.metadata?.name));
+
+    const out = join(dir, "out");
+    const run = await cli(["batch", "web", ...SUBMISSIONS, "--kubeconfig", graderKubeconfig, "--namespaces", namespacesFile, "--out", out]);
+    expect(run.exitCode, run.all).to.equal(0);
+    expect(run.all).to.contain(`Removed the remains of an interrupted grade from namespace ${pool[0]}`);
+    expect(run.all).to.match(/Grading 3 submission\(s\), 2 at a time \(.*at most 2, one grade per pre-created namespace in --namespaces /);
+    expect(run.all).to.contain(`each in one of 2 pre-created namespace(s) (${pool.join(", ")})`);
+
+    const web = loadExercise("web");
+    const points = (check: string) => web.checks.find((c) => c.id === check)?.points ?? NaN;
+    const book = await readGradebook(out);
+    const rows = Object.fromEntries((book?.rows ?? []).map((r) => [r.student, r]));
+    const summary = JSON.stringify(book?.rows, null, 2);
+    expect(Object.keys(rows).sort(), summary).to.deep.equal(["not-headless-submission", "reference-submission", "two-replicas-submission"]);
+    expect(rows["reference-submission"], summary).to.include({ score: 100, maxScore: 100, passed: true, refused: false });
+    expect(rows["not-headless-submission"], summary).to.include({ score: 100 - points("headless-service") - points("pod-dns"), passed: false, refused: false });
+    expect(rows["not-headless-submission"].checks).to.include({ "headless-service": "failed", "pod-dns": "failed", "per-pod-storage": "passed" });
+    expect(rows["two-replicas-submission"], summary).to.include({ score: 85, passed: false });
+    for (const row of Object.values(rows)) expect(row.infrastructureError, row.student).to.equal(undefined);
+
+    // Each grade ran on the existing cluster through the grader's kubeconfig.
+    const used = Object.keys(rows).map((s) => JSON.parse(readFileSync(join(out, s, "report.json"), "utf8")) as { cluster: { provider: string } | null });
+    for (const r of used) expect(r.cluster?.provider).to.equal("kubeconfig");
+
+    // The namespaces are still there, and empty of everything a grade made.
+    for (const name of pool) {
+      const ns = await core.readNamespace({ name });
+      expect(ns.metadata?.deletionTimestamp, name).to.equal(undefined);
+      const left = namespaceContents(await listNamespaceObjects(admin, name)).objects;
+      expect(left, `${name} left behind`).to.deep.equal([]);
+      expect((await core.listNamespacedEvent({ namespace: name })).items.filter((e) => e.involvedObject?.kind === "Pod"), `${name}: pod events`).to.have.length(0);
+      // The administrator's binding is untouched.
+      const bindings = (await admin.makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace: name })).items.map((b) => b.metadata?.name);
+      expect(bindings, name).to.deep.equal(["kubegrade-grader"]);
+    }
+    // Nothing was created outside them (no namespace, no object of any kind a grade makes),
+    // and the claims' volumes are gone with the claims.
+    expect(await objectsOutside(admin, skip)).to.deep.equal(before);
+    await waitUntil("the claims' volumes released", 60_000, async () => {
+      const extra = (await core.listPersistentVolume()).items.filter((v) => !volumesBefore.has(v.metadata?.name));
+      return extra.length ? { pending: extra.map((v) => `${v.metadata?.name} (${v.spec?.claimRef?.namespace}/${v.spec?.claimRef?.name})`).join(", ") } : true;
+    });
+  });
+
+  it("grade --namespace grades in one pre-created namespace alone and empties it", async function () {
+    this.timeout(300_000);
+    const run = await cli(["grade", "web", SUBMISSIONS[1], "--kubeconfig", graderKubeconfig, "--namespace", pool[1]]);
+    expect(run.exitCode, run.all).to.equal(1);
+    expect(run.all).to.contain(`Preparing the pre-created namespace ${pool[1]}`);
+    expect(run.all).to.match(/✗\s*headless-service/);
+    expect(namespaceContents(await listNamespaceObjects(admin, pool[1])).objects).to.deep.equal([]);
+    const unusable = await cli(["grade", "web", SUBMISSIONS[0], "--kubeconfig", graderKubeconfig, "--namespace", unlabelled]);
+    expect(unusable.exitCode, unusable.all).to.equal(2);
+    expect(unusable.all).to.contain(`namespace ${unlabelled} has no pod-security.kubernetes.io/enforce label`);
+  });
+});
