@@ -217,13 +217,24 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   const exec = async (pod: string, command: string[], options: { container?: string } = {}): Promise<ExecResult> => {
     const result = await execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
     if (pod === PROBE_POD) return result;
-    const noFork = /can't fork|fork.*(resource temporarily unavailable|EAGAIN)|resource temporarily unavailable/i;
+    const noFork = /can'?t fork|cannot fork|resource temporarily unavailable/i;
     const trouble = result.failure ?? result.stderr.split("\n").find((l) => noFork.test(l))?.trim();
     if (!trouble) return result;
-    const why = noFork.test(trouble)
-      ? ": the pod has no room for another process — its containers already run as many as a pod may (the node's pids limit per pod); a container that keeps starting processes (a fork bomb) does that"
-      : "";
-    throw new AssertionError(`Could not run \`${command.join(" ").slice(0, 80)}\` in pod ${pod}: ${trouble.slice(0, 200)}${why}.`);
+    const what = `Could not run \`${command.join(" ").slice(0, 80)}\` in pod ${pod}`;
+    if (noFork.test(trouble)) {
+      throw new AssertionError(
+        `${what}: the pod has no room for another process (${noFork.exec(trouble)?.[0]}) — its containers already run as many as a ` +
+          "pod may (the node's pids limit per pod); a container that keeps starting processes, such as a fork bomb, does that.",
+      );
+    }
+    const runtime = /OCI runtime exec failed: (.*)$/.exec(trouble);
+    if (runtime) {
+      throw new AssertionError(
+        `${what}: the container runtime could not start it (${runtime[1].slice(0, 200)}) — the pod's processes may have reached ` +
+          "the pids limit per pod (a container that keeps starting processes, such as a fork bomb, does that), or the container is stopping.",
+      );
+    }
+    throw new AssertionError(`${what}: ${trouble.slice(-300)}.`);
   };
 
   const podsWatch = async (what: string, condition: (pods: Map<string, V1Pod>) => Verdict, deadlineMs = session.deadlines.podReadyMs) => {

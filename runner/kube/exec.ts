@@ -47,7 +47,7 @@ export async function execInPod(
         stderr: Buffer.concat(err).toString("utf8"),
         exitCode: exitCodeOf(status),
         ...(status?.status === "Failure" && !status.details?.causes?.some((c) => c.reason === "ExitCode")
-          ? { failure: (status.message ?? status.reason ?? "exec failed").split("\n")[0].slice(0, 300) }
+          ? { failure: (status.message ?? status.reason ?? "exec failed").split("\n")[0].slice(0, 2000) }
           : {}),
       });
     };
