@@ -303,7 +303,6 @@ export async function emptyNamespace(admin: KubeConfig, namespace: string, deadl
   await attempt("deletecollection policy/poddisruptionbudgets", () => policy.deleteCollectionNamespacedPodDisruptionBudget({ namespace }));
   await attempt("deletecollection serviceaccounts", () => core.deleteCollectionNamespacedServiceAccount({ namespace, fieldSelector: "metadata.name!=default" }));
   await attempt(`delete rolebindings (${SUBMITTER})`, () => rbac.deleteNamespacedRoleBinding({ name: SUBMITTER, namespace }));
-  await attempt("deletecollection events", () => core.deleteCollectionNamespacedEvent({ namespace }));
   await waitUntil(`namespace ${namespace} emptied`, deadlineMs, async () => {
     const { objects } = namespaceContents(await listNamespaceObjects(admin, namespace));
     const left = objects.filter((o) => !(o.kind === "ResourceQuota" || o.kind === "LimitRange"));
@@ -312,6 +311,8 @@ export async function emptyNamespace(admin: KubeConfig, namespace: string, deadl
     if (left.some((o) => o.kind === "Pod" && !o.terminating)) await deletePods();
     return { pending: `left: ${describeObjects(left)}` };
   }, { intervalMs: 250, maxIntervalMs: 1000 });
+  // Events last: the kubelet reports the pods' killing until they are gone.
+  await attempt("deletecollection events", () => core.deleteCollectionNamespacedEvent({ namespace }));
   // The quota last: while pods were terminating it still bounded them.
   await attempt("delete resourcequotas", () => core.deleteNamespacedResourceQuota({ name: GRADER_OBJECTS, namespace }));
   await attempt("delete limitranges", () => core.deleteNamespacedLimitRange({ name: GRADER_OBJECTS, namespace }));

@@ -217,7 +217,8 @@ describe("pre-created namespaces: a class graded with only the documented rights
       expect(ns.metadata?.deletionTimestamp, name).to.equal(undefined);
       const left = namespaceContents(await listNamespaceObjects(admin, name)).objects;
       expect(left, `${name} left behind`).to.deep.equal([]);
-      expect((await core.listNamespacedEvent({ namespace: name })).items.filter((e) => e.involvedObject?.kind === "Pod"), `${name}: pod events`).to.have.length(0);
+      const events = (await core.listNamespacedEvent({ namespace: name })).items.filter((e) => e.involvedObject?.kind === "Pod");
+      expect(events.map((e) => `${e.involvedObject?.name} ${e.reason} ${e.lastTimestamp?.toISOString?.() ?? ""}: ${e.message}`), `${name}: pod events`).to.deep.equal([]);
       // The administrator's binding is untouched.
       const bindings = (await admin.makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace: name })).items.map((b) => b.metadata?.name);
       expect(bindings, name).to.deep.equal(["kubegrade-grader"]);
