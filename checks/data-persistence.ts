@@ -27,7 +27,14 @@ export default defineCheck<Params>({
         const write = await ctx.exec(first, ["sh", "-c", `echo ${token} > ${file} && cat ${file}`], { container: mount.container });
         assert(write.stdout.includes(token), `Could not write ${file} in ${first}: ${write.stderr.trim() || write.stdout.trim()}`);
         await ctx.recreatePods([first], `deleted ${first}`);
-        const read = await ctx.exec(first, ["sh", "-c", `cat ${file} 2>/dev/null || true`], { container: mount.container });
+        // "missing" only when the file is not there: an empty answer means the command did not run
+        // (a pod whose pids limit is full cannot start cat), which is not a lost file.
+        const read = await ctx.exec(first, ["sh", "-c", `if [ -e ${file} ]; then cat ${file}; else echo kubegrade-missing; fi`], { container: mount.container });
+        assert(
+          read.stdout.includes(token) || read.stdout.includes("kubegrade-missing"),
+          `Could not read ${file} in ${first} after it was recreated: the command printed nothing${read.stderr.trim() ? ` (${read.stderr.trim().slice(0, 200)})` : ""} — ` +
+            "the pod may have no room for another process (the pids limit per pod: a container that keeps starting processes, such as a fork bomb, fills it).",
+        );
         assert(
           read.stdout.includes(token),
           `A file written to ${ctx.params.dataPath} in ${first} was gone after ${first} was recreated: ${ctx.params.dataPath} is on ` +
