@@ -1,8 +1,8 @@
-import { assert } from "chai";
+import { AssertionError, assert } from "chai";
 import { defineCheck } from "./api.ts";
 import { assertRing, expectedDatacenter, nodetoolStatus } from "./cassandra-ring.ts";
 import { cassandraContainer, describeNode } from "./cassandra-support.ts";
-import { seconds } from "./support.ts";
+import { mountAt, seconds } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -65,7 +65,20 @@ export default defineCheck<Params>({
       {
         title: `scaling back up to ${n} brings ${last} back on its own claim as the same node (same host ID), all Up/Normal`,
         run: async () => {
-          await ctx.scale(n);
+          const sts = await ctx.statefulSet();
+          const claimed = mountAt(sts?.spec?.template?.spec, "/cassandra_data");
+          const onClaim = !!claimed && !!sts?.spec?.volumeClaimTemplates?.some((t) => t.metadata?.name === claimed.volume);
+          try {
+            await ctx.scale(n);
+          } catch (error) {
+            if (onClaim || !(error instanceof AssertionError)) throw error;
+            // Without its data a returning pod is a new node claiming the old one's place.
+            assert.fail(
+              `Scaling back up to ${n}: ${last} did not rejoin the ring — ${error.message} ` +
+                `${last} came back without its data (no volumeClaimTemplate mounted at /cassandra_data), so it is a new node where the ring expects the old one; ` +
+                "keep /cassandra_data on a claim so each pod returns as the node it was.",
+            );
+          }
           const pods = await ctx.podsReady();
           const datacenter = expectedDatacenter(cassandraContainer(await ctx.statefulSet()));
           await ctx.eventually(`every node Up/Normal after scaling back to ${n}`, GOSSIP_MS, async () => {

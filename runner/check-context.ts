@@ -169,8 +169,11 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
     const log = await core
       .readNamespacedPodLog({ name: crashed[1], namespace, container: crashed[2], previous: true, tailLines: 40 })
       .catch(() => "");
-    const lines = String(log).split("\n").map((l) => l.trim()).filter(Boolean).slice(-4).map((l) => l.slice(0, 240));
-    return lines.length ? ` Its last log lines: ${lines.map((l) => `"${l}"`).join(" ")}.` : "";
+    const lines = String(log).split("\n").map((l) => l.trim()).filter(Boolean);
+    // A JVM's last lines are often routine; the error that ended it is the line that says so.
+    const errors = lines.filter((l) => /\b(ERROR|FATAL)\b|Exception\b/.test(l) && !/^\s*at /.test(l));
+    const chosen = (errors.length ? errors.slice(-2) : lines.slice(-4)).map((l) => l.slice(0, 300));
+    return chosen.length ? ` Its ${errors.length ? "last error" : "last log lines"}: ${chosen.map((l) => `"${l}"`).join(" ")}.` : "";
   };
 
   /** The last readiness-probe failure of each pod, from its events (kubelet reports them nowhere else). */
