@@ -2,7 +2,10 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runBatch } from "../../runner/batch/batch.ts";
 import { NamespacePool, parseNamespacesFile } from "../../runner/batch/namespace-pool.ts";
+import { UsageError } from "../../runner/errors.ts";
+import { createProgress } from "../../runner/util/progress.ts";
 import { loadExercise } from "../../runner/exercise.ts";
 import { namespaceContents, podSecurityProblem } from "../../runner/namespace.ts";
 import { kubegradeWithoutDocker, usageError } from "./support.ts";
@@ -49,6 +52,19 @@ describe("pre-created namespaces: the --namespaces file", () => {
 });
 
 describe("pre-created namespaces: the pool", () => {
+  it("runBatch refuses them with --isolation cluster, or a list repeating a name", async () => {
+    const base = { exercise: "web", submissions: [{ student: "a", source: "." }], out: "/nonexistent/out", progress: createProgress({ quiet: true }) };
+    for (const [options, message] of [
+      [{ isolation: "cluster" as const, namespaces: ["a"] }, /cannot be combined with --isolation cluster/],
+      [{ namespaces: ["a", "a"], namespacesOrigin: "--namespaces ns.txt" }, /^--namespaces ns\.txt: a list of distinct namespace names/],
+      [{ namespaces: [] }, /a list of distinct namespace names/],
+    ] as const) {
+      const error = await runBatch({ ...base, ...options }).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(UsageError);
+      expect((error as Error).message).to.match(message);
+    }
+  });
+
   it("hands out each namespace to one grade at a time and waits for one to come back", async () => {
     const pool = new NamespacePool(["a", "b"]);
     expect(pool.size).to.equal(2);
