@@ -124,6 +124,17 @@ function studentReport(out: string, student: string): GradeReport {
 const verdicts = (report: GradeReport) => Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
 const feedback = (report: GradeReport) => report.checks.flatMap((c) => c.feedback.map((f) => `${c.id}: ${f}`)).join("\n");
 
+
+/** The verdicts of a web grade whose pods never all start: the objects are right, nothing live can be seen. */
+const PODS_NEVER_STARTED = {
+  "headless-service": "passed",
+  "statefulset-spec": "passed",
+  "ordered-creation": "failed",
+  "per-pod-storage": "skipped",
+  "pod-dns": "skipped",
+  "stable-identity": "skipped",
+  "data-persistence": "skipped",
+};
 describe("hostile submissions, contained: graded beside the reference on one cluster", function () {
   const progress = createProgress({ env: { ...process.env, CI: "true" } });
   const evidence: Evidence = { bomb: { pidsPeak: 0, samples: 0 }, evicted: [], oomKilled: [], nodeNotReady: [], tmpfsPeakKiB: {} };
@@ -211,15 +222,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
   it("c. a memory hog is OOMKilled at its limit, and the grade says so", function () {
     const r = report("memory-hog");
     expect(evidence.oomKilled.some((k) => / hog /.test(k)), JSON.stringify(evidence.oomKilled)).to.equal(true);
-    expect(verdicts(r), summary(r)).to.deep.equal({
-      "headless-service": "passed",
-      "statefulset-spec": "passed",
-      "ordered-creation": "failed",
-      "per-pod-storage": "skipped",
-      "pod-dns": "skipped",
-      "stable-identity": "skipped",
-      "data-persistence": "skipped",
-    });
+    expect(verdicts(r), summary(r)).to.deep.equal(PODS_NEVER_STARTED);
     const said = r.checks.find((c) => c.id === "ordered-creation")?.feedback.join("\n") ?? "";
     expect(said).to.include("container hog was OOMKilled").and.to.include("resources.limits.memory 256Mi");
     expect(exitCodeForReport(r)).to.equal(1);
@@ -231,15 +234,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
     for (const mount of Object.keys(NODE_TMPFS)) expect(mounts[mount], `tmpfs ${mount} of the node`).to.match(/size=\d+[mg]/);
     const r = report("disk-filler");
     expect(evidence.evicted.some((e) => /ephemeral local storage/.test(e)), JSON.stringify(evidence.evicted)).to.equal(true);
-    expect(verdicts(r), summary(r)).to.deep.equal({
-      "headless-service": "passed",
-      "statefulset-spec": "passed",
-      "ordered-creation": "failed",
-      "per-pod-storage": "skipped",
-      "pod-dns": "skipped",
-      "stable-identity": "skipped",
-      "data-persistence": "skipped",
-    });
+    expect(verdicts(r), summary(r)).to.deep.equal(PODS_NEVER_STARTED);
     const said = r.checks.find((c) => c.id === "ordered-creation")?.feedback.join("\n") ?? "";
     expect(said).to.match(/pod web-0 was Evicted by the kubelet \([^)]*ephemeral local storage[^)]*\).*resources\.limits\.ephemeral-storage/);
     expect(exitCodeForReport(r)).to.equal(1);
@@ -253,15 +248,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
 
   it("e. a pod that is never Ready ends the grade within its budget, naming the probe's failures", function () {
     const r = report("never-ready");
-    expect(verdicts(r), summary(r)).to.deep.equal({
-      "headless-service": "passed",
-      "statefulset-spec": "passed",
-      "ordered-creation": "failed",
-      "per-pod-storage": "skipped",
-      "pod-dns": "skipped",
-      "stable-identity": "skipped",
-      "data-persistence": "skipped",
-    });
+    expect(verdicts(r), summary(r)).to.deep.equal(PODS_NEVER_STARTED);
     const said = r.checks.find((c) => c.id === "ordered-creation")?.feedback.join("\n") ?? "";
     expect(said).to.include("were not all Ready within 120 s").and.to.include("Probe failures: web-0: Readiness probe failed: HTTP probe failed with statuscode: 404");
     expect(r.checks.find((c) => c.id === "pod-dns")?.feedback.join("\n")).to.include("never all became Ready");
