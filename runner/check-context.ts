@@ -179,9 +179,12 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   /** The last readiness-probe failure of each pod, from its events (kubelet reports them nowhere else). */
   const probeFailures = async (names: string[]): Promise<string> => {
     const events = await core.listNamespacedEvent({ namespace, fieldSelector: "reason=Unhealthy" }).catch(() => undefined);
+    // Only the pods as they are now: a pre-created namespace may hold a late event of an earlier grade's pod of the same name.
+    const pods = await core.listNamespacedPod({ namespace }).catch(() => undefined);
+    const uids = new Map((pods?.items ?? []).map((p) => [p.metadata?.name ?? "", p.metadata?.uid ?? ""]));
     const lines: string[] = [];
     for (const name of names) {
-      const last = events?.items.filter((e) => e.involvedObject?.name === name).at(-1);
+      const last = events?.items.filter((e) => e.involvedObject?.name === name && e.involvedObject?.uid === uids.get(name)).at(-1);
       if (last?.message) lines.push(` ${name}: ${last.message.split("\n")[0].slice(0, 200)} (${last.count ?? 1} times).`);
     }
     return lines.length ? ` Probe failures:${lines.join("")}` : "";

@@ -219,7 +219,12 @@ describe("pre-created namespaces: a class graded with only the documented rights
       expect(ns.metadata?.deletionTimestamp, name).to.equal(undefined);
       const left = namespaceContents(await listNamespaceObjects(admin, name)).objects;
       expect(left, `${name} left behind`).to.deep.equal([]);
-      const events = (await core.listNamespacedEvent({ namespace: name })).items.filter((e) => e.involvedObject?.kind === "Pod");
+      // The kubelet may still report stopping a deleted pod's containers ("Killing") after the
+      // namespace was emptied; what must not be left is what a later grade reads as its own
+      // (probe failures, crashes) — and the grader reads only its own pods' events (by UID) anyway.
+      const events = (await core.listNamespacedEvent({ namespace: name })).items.filter(
+        (e) => e.involvedObject?.kind === "Pod" && e.reason !== "Killing",
+      );
       expect(events.map((e) => `${e.involvedObject?.name} ${e.reason} ${e.lastTimestamp?.toISOString?.() ?? ""}: ${e.message}`), `${name}: pod events`).to.deep.equal([]);
       // The administrator's binding is untouched.
       const bindings = (await admin.makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace: name })).items.map((b) => b.metadata?.name);
