@@ -50,7 +50,11 @@ export default defineCheck<Params>({
       title: "each pod became Ready only once its Cassandra node had started (the readiness probe gates the next pod)",
       run: async () => {
         const pods = await ctx.podsReady();
-        const container = cassandraContainer(await ctx.statefulSet())?.name;
+        const spec = cassandraContainer(await ctx.statefulSet());
+        const container = spec?.name;
+        const fix = spec?.readinessProbe
+          ? "Its readiness probe passes before the node is Up/Normal: make it check this node's own state, as the image's /ready-probe.sh does (nodetool status shows this pod's IP as UN)."
+          : "It has no readinessProbe, so it is Ready as soon as the container starts. Add one that passes only when the node is Up/Normal: exec [/bin/bash, -c, /ready-probe.sh].";
         for (const [name, pod] of pods) {
           const uid = pod.metadata?.uid;
           const ready = ctx.timeline.events.filter((e) => e.uid === uid && e.event === "ready").at(-1);
@@ -58,10 +62,6 @@ export default defineCheck<Params>({
           const log = await ctx.core.readNamespacedPodLog({ name, namespace: ctx.namespace, container, timestamps: true });
           const line = String(log).split("\n").find((l) => l.includes("Startup complete"));
           const started = line ? Date.parse(line.slice(0, line.indexOf(" "))) : undefined;
-          const hasProbe = !!cassandraContainer(await ctx.statefulSet())?.readinessProbe;
-          const fix = hasProbe
-            ? "Its readiness probe passes before the node is Up/Normal: make it check this node's own state, as the image's /ready-probe.sh does (nodetool status shows this pod's IP as UN)."
-            : "It has no readinessProbe, so it is Ready as soon as the container starts. Add one that passes only when the node is Up/Normal: exec [/bin/bash, -c, /ready-probe.sh].";
           assert(
             started !== undefined,
             `${name} was Ready but its Cassandra node had not finished starting (no "Startup complete" in its log), so the next pod started before this one could serve as a peer. ${fix}`,

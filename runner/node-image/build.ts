@@ -19,6 +19,7 @@ import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
+import { ensureCommand, lddPaths } from "./host-tools.ts";
 import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
 
 const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
@@ -206,21 +207,10 @@ async function buildKit(cacheDir: string, key: string, log: BuildLog, update: (d
   return out;
 }
 
-async function ensureDebootstrap(log: BuildLog): Promise<void> {
-  if ((await execa("sh", ["-c", "command -v debootstrap"], { reject: false })).exitCode === 0) return;
-  if (!existsSync("/usr/bin/apt-get")) {
-    throw new InfrastructureError("debootstrap is needed to build the node image's root filesystem and this is not a Debian-like system.");
-  }
-  await log.run("apt-get", ["update", "-qq"], { env: { DEBIAN_FRONTEND: "noninteractive" } });
-  await log.run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "debootstrap"], {
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-  });
-}
-
 async function buildRootfs(cacheDir: string, key: string, log: BuildLog, update: (d: string) => void): Promise<string> {
   const dir = join(cacheDir, "rootfs", key);
   if (existsSync(join(dir, ".complete"))) return dir;
-  await ensureDebootstrap(log);
+  await ensureCommand(log, "debootstrap", ["debootstrap"], "build the node image's root filesystem");
   const partial = `${dir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(join(cacheDir, "rootfs"), { recursive: true });
@@ -269,13 +259,7 @@ async function copyFromRootfs(rootfs: string, dest: string, paths: string[]): Pr
 
 /** The shared libraries a binary in the rootfs needs, found by the rootfs's own ldd. */
 async function libraries(rootfs: string, binary: string, log: BuildLog): Promise<string[]> {
-  const out = await log.run("chroot", [rootfs, "/usr/bin/ldd", binary]);
-  const libs = new Set<string>();
-  for (const line of out.split("\n")) {
-    const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-    if (match) libs.add(match[1]);
-  }
-  return [...libs];
+  return lddPaths(await log.run("chroot", [rootfs, "/usr/bin/ldd", binary]));
 }
 
 async function buildWorkloadRootfs(
@@ -357,8 +341,6 @@ async function buildRegistry(
 ): Promise<string> {
   const dest = join(cacheDir, "registry", key);
   if (existsSync(join(dest, ".complete"))) return dest;
-  const work = join(cacheDir, "workloads");
-  await mkdir(work, { recursive: true });
 
   // 1. Each workload image from the rootfs's own Debian packages, built FROM scratch.
   for (const image of WORKLOAD_IMAGES) {

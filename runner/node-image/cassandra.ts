@@ -10,6 +10,8 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../errors.ts";
+import type { BuildLog } from "./build.ts";
+import { ensureCommand, lddPaths } from "./host-tools.ts";
 
 export const CASSANDRA_VERSION = "5.0.6";
 const JRE_PACKAGE = "openjdk-17-jre-headless";
@@ -22,11 +24,6 @@ const JRE_TRIM = [
   "lib/liblcms.so", "lib/libmlib_image.so", "lib/libjsound.so", "lib/libsaproc.so", "lib/libj2pcsc.so",
   "lib/libjdwp.so", "lib/libdt_socket.so", "lib/libsctp.so", "legal", "man", "docs",
 ];
-
-interface Runner {
-  run(file: string, args: string[], options?: Record<string, unknown>): Promise<string>;
-  line(text: string): void;
-}
 
 function pom(): string {
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -46,24 +43,11 @@ function pom(): string {
 `;
 }
 
-async function has(command: string): Promise<boolean> {
-  return (await execa("sh", ["-c", `command -v ${command}`], { reject: false })).exitCode === 0;
-}
-
-async function aptInstall(log: Runner, packages: string[], why: string): Promise<void> {
-  if (!existsSync("/usr/bin/apt-get")) {
-    throw new InfrastructureError(`${packages.join(", ")} ${why} and this is not a Debian-like system.`);
-  }
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  await log.run("apt-get", ["update", "-qq"], { env });
-  await log.run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { env });
-}
-
 /** Cassandra's jars (this platform's only), resolved by Maven from Maven Central; cached. */
-export async function cassandraJars(cacheDir: string, log: Runner): Promise<string> {
+export async function cassandraJars(cacheDir: string, log: BuildLog): Promise<string> {
   const dir = join(cacheDir, "cassandra", `jars-${CASSANDRA_VERSION}`);
   if (existsSync(join(dir, ".complete"))) return dir;
-  if (!(await has("mvn"))) await aptInstall(log, ["maven"], "are needed to fetch Cassandra from Maven Central");
+  await ensureCommand(log, "mvn", ["maven"], "fetch Cassandra from Maven Central");
   const work = `${dir}.partial`;
   await rm(work, { recursive: true, force: true });
   await mkdir(join(work, "lib"), { recursive: true });
@@ -82,7 +66,7 @@ export async function cassandraJars(cacheDir: string, log: Runner): Promise<stri
 }
 
 /** Debian's Java 17 runtime, unpacked from its package (not installed on this machine); cached. */
-export async function javaRuntime(cacheDir: string, log: Runner): Promise<string> {
+export async function javaRuntime(cacheDir: string, log: BuildLog): Promise<string> {
   const dir = join(cacheDir, "cassandra", "jre");
   if (existsSync(join(dir, ".complete"))) return dir;
   const work = `${dir}.partial`;
@@ -107,14 +91,13 @@ export async function javaRuntime(cacheDir: string, log: Runner): Promise<string
 }
 
 /** The ELF files' shared libraries as this (Debian) machine's ldd resolves them. */
-async function sharedLibraries(files: string[], log: Runner): Promise<string[]> {
+async function sharedLibraries(files: string[], log: BuildLog): Promise<string[]> {
   const libs = new Set<string>();
   for (const file of files) {
-    const out = await execa("ldd", [file], { reject: false });
-    for (const line of String(out.stdout).split("\n")) {
-      const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-      if (match) libs.add(match[1]);
-      else if (line.includes("not found") && !line.includes("libjvm.so")) log.line(`ldd ${file}: ${line.trim()}`);
+    const out = String((await execa("ldd", [file], { reject: false })).stdout);
+    for (const lib of lddPaths(out)) libs.add(lib);
+    for (const line of out.split("\n")) {
+      if (line.includes("not found") && !line.includes("libjvm.so")) log.line(`ldd ${file}: ${line.trim()}`);
     }
   }
   return [...libs];
@@ -139,7 +122,7 @@ export async function buildCassandraRootfs(opts: {
   nodeRootfs: string;
   dir: string;
   sourceDir: string;
-  log: Runner;
+  log: BuildLog;
 }): Promise<void> {
   const { cacheDir, nodeRootfs, dir, sourceDir, log } = opts;
   const [jars, jre] = [await cassandraJars(cacheDir, log), await javaRuntime(cacheDir, log)];
@@ -164,7 +147,7 @@ export async function buildCassandraRootfs(opts: {
 
   const src = join(sourceDir, "workloads/cassandra");
   await mkdir(join(dir, "usr/share/cassandra/tools"), { recursive: true });
-  if (!(await has("javac"))) await aptInstall(log, ["openjdk-17-jdk-headless"], "are needed to compile kubegrade-cql");
+  await ensureCommand(log, "javac", ["openjdk-17-jdk-headless"], "compile kubegrade-cql");
   await log.run("javac", [
     "--release", "17", "-nowarn", "-d", join(dir, "usr/share/cassandra/tools"),
     "-cp", `${join(jars, "lib")}/*`, join(src, "KubegradeCql.java"),
