@@ -20,6 +20,7 @@ import { Recorder } from "./recorder.ts";
 import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import { runChecks, type CheckProgress } from "./run-checks.ts";
 import { loadSubmission, type SubmittedObject } from "./submission/load.ts";
+import { objectLocations } from "./report/locations.ts";
 import { validateSubmission } from "./submission/validate.ts";
 import type { Progress } from "./util/progress.ts";
 
@@ -137,6 +138,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
   // 1. Load and validate, before any cluster starts.
   const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir));
+  report.objects = objectLocations(loaded.objects);
   const validation = validateSubmission(loaded.objects, exercise);
   report.notes.push(...(options.sourceNotes ?? []), ...loaded.notes, ...validation.notes);
   const refusals = [...loaded.refusals, ...validation.refusals];

@@ -45,6 +45,23 @@ export interface Refusal {
   message: string;
 }
 
+/**
+ * Where a submitted object was written, so that reporters can point at the student's own
+ * lines (GitHub annotations, GitLab's JUnit `file` and Code Quality report).
+ */
+export interface ObjectLocation {
+  kind: string;
+  /** metadata.name */
+  name: string;
+  /** Relative to the submission directory, "/"-separated. */
+  file: string;
+  /** Where the object starts (1-based). */
+  line: number;
+  column: number;
+  /** The line of each field written in the object, by path ("spec.replicas": 9, "spec.template.spec.containers[0].image": 21). */
+  fields: Record<string, number>;
+}
+
 export interface GradeReport {
   schemaVersion: 1;
   exercise: string;
@@ -69,4 +86,6 @@ export interface GradeReport {
   steps: ReportStep[];
   /** Things the student should know that cost no points ("namespace: default was ignored"). */
   notes: string[];
+  /** Where each submitted object was read from (absent in reports written before it existed). */
+  objects?: ObjectLocation[];
 }
