@@ -7,9 +7,65 @@
  * and the likely fix.
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import type { ExecResult } from "../runner/kube/exec.ts";
-import type { Verdict } from "../runner/kube/watch.ts";
-import type { Recorder } from "../runner/recorder.ts";
+
+/** What a command run in a pod gave. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** The command's exit code (0 on success). */
+  exitCode: number;
+  /** Why the command could not be run at all (the runtime's message), when it was not. */
+  failure?: string;
+}
+
+/** A wait's condition: met, still pending (with what is awaited), or failed for good. */
+export type Verdict = true | { pending: string } | { fail: string };
+
+export type PodEventKind = "created" | "scheduled" | "ready" | "unready" | "deleted";
+
+/** One pod transition, with the grader's local receipt time (ms since the epoch). */
+export interface TimelineEvent {
+  pod: string;
+  uid: string;
+  event: PodEventKind;
+  at: number;
+}
+
+export interface ClaimEvent {
+  claim: string;
+  uid: string;
+  phase: string;
+  volume?: string;
+  at: number;
+}
+
+/** A step the grader took (scale, delete, patch), drawn on the timeline as a marker. */
+export interface StepMark {
+  label: string;
+  at: number;
+}
+
+/** When a pod's deletion began (deletionTimestamp seen); its end is the "deleted" event. */
+export interface TerminationStart {
+  pod: string;
+  uid: string;
+  at: number;
+}
+
+/**
+ * The pod and claim timeline of the grading namespace, recorded from watches started before
+ * the submission was applied: the order of events is evidence, not a guess.
+ */
+export interface Timeline {
+  readonly events: readonly TimelineEvent[];
+  readonly claims: readonly ClaimEvent[];
+  readonly steps: readonly StepMark[];
+  readonly terminations: readonly TerminationStart[];
+  /** Events of one pod name (all its incarnations), in order. */
+  of(pod: string): TimelineEvent[];
+  /** The first time `pod` had `event` at or after `since`. */
+  first(pod: string, event: PodEventKind, since?: number): TimelineEvent | undefined;
+}
 
 /**
  * What a check needs to run at all. Unmet, the check is skipped with the reason, never
@@ -55,7 +111,7 @@ export interface CheckContext<P = Record<string, unknown>> {
   namespace: string;
   /** The exercise's parameters merged with this check's own. */
   params: P;
-  timeline: Recorder;
+  timeline: Timeline;
   deadlines: Deadlines;
   /**
    * Retries `attempt` while it fails a chai assertion, until the named deadline; then

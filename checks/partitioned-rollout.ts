@@ -1,7 +1,7 @@
 import { assert } from "chai";
 import type { V1Pod, V1StatefulSet } from "@kubernetes/client-node";
 import { defineCheck, type CheckContext } from "./api.ts";
-import { isReady } from "../runner/kube/pods.ts";
+import { isReady } from "./support.ts";
 import { seconds } from "./support.ts";
 
 interface Params {

@@ -1,5 +1,10 @@
 /** Small pure helpers shared by check modules (unit-tested in test/unit/checks-support.test.ts). */
-import type { V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
+import type { V1Pod, V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
+
+/** The pod's Ready condition is True. */
+export function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
 
 export interface ClaimParam {
   /** The name the instructions suggest (used in hints only: any name is accepted). */

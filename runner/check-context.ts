@@ -9,12 +9,13 @@ import {
 } from "@kubernetes/client-node";
 import { AssertionError } from "chai";
 import { setTimeout as delay } from "node:timers/promises";
-import type { CheckContext, Deadlines } from "../checks/api.ts";
+import type { CheckContext, Deadlines, ExecResult, Verdict } from "../checks/api.ts";
 import { TIMEOUTS } from "./config.ts";
 import { InfrastructureError } from "./errors.ts";
-import { execInPod, type ExecResult } from "./kube/exec.ts";
-import { describePod, isReady, podProblem, waitForPodsReady } from "./kube/pods.ts";
-import { ConditionFailed, waitForObjects, type Verdict } from "./kube/watch.ts";
+import { execInPod } from "./kube/exec.ts";
+import { isReady } from "../checks/support.ts";
+import { describePod, podProblem, waitForPodsReady } from "./kube/pods.ts";
+import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
 import { applyObjects } from "./kube/apply.ts";
 import type { Recorder } from "./recorder.ts";
 import { DeadlineError, waitUntil } from "./util/wait.ts";

@@ -1,30 +1,7 @@
 import { Watch, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { isReady } from "./kube/pods.ts";
-
-export type PodEventKind = "created" | "scheduled" | "ready" | "unready" | "deleted";
-
-export interface TimelineEvent {
-  pod: string;
-  uid: string;
-  event: PodEventKind;
-  /** Local receipt time, ms since the epoch. */
-  at: number;
-}
-
-export interface ClaimEvent {
-  claim: string;
-  uid: string;
-  phase: string;
-  volume?: string;
-  at: number;
-}
-
-/** A step the grader took (scale, delete, patch), drawn on the timeline as a marker. */
-export interface StepMark {
-  label: string;
-  at: number;
-}
+import type { ClaimEvent, PodEventKind, StepMark, TerminationStart, Timeline, TimelineEvent } from "../checks/api.ts";
+import { isReady } from "../checks/support.ts";
 
 interface PodState {
   uid: string;
@@ -34,19 +11,12 @@ interface PodState {
   deleted: boolean;
 }
 
-/** When a pod's deletion began (deletionTimestamp seen); its end is the "deleted" event. */
-export interface TerminationStart {
-  pod: string;
-  uid: string;
-  at: number;
-}
-
 /**
  * Records pod and PVC transitions in one namespace from watches started from a list's
  * resourceVersion, with local receipt times. Started before the submission is applied,
  * so the order in which pods were created and became Ready is evidence, not a guess.
  */
-export class Recorder {
+export class Recorder implements Timeline {
   readonly events: TimelineEvent[] = [];
   readonly claims: ClaimEvent[] = [];
   readonly steps: StepMark[] = [];

@@ -1,15 +1,8 @@
 import { Exec, type KubeConfig, type V1Status } from "@kubernetes/client-node";
 import { PassThrough } from "node:stream";
+import type { ExecResult } from "../../checks/api.ts";
 import { DeadlineError } from "../util/wait.ts";
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  /** The command's exit code (0 on success). */
-  exitCode: number;
-  /** Why the command could not be run at all (the runtime's message), when it was not. */
-  failure?: string;
-}
 
 /** Runs a command in a pod's container and collects its output and exit code. */
 export async function execInPod(

@@ -1,9 +1,7 @@
 import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
-import { waitForObjects, type Verdict } from "./watch.ts";
-
-export function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
+import type { Verdict } from "../../checks/api.ts";
+import { isReady } from "../../checks/support.ts";
+import { waitForObjects } from "./watch.ts";
 
 const HOPELESS_WAITING = new Set([
   "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",

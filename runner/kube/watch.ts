@@ -1,7 +1,6 @@
 import { KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import type { Verdict } from "../../checks/api.ts";
 import { DeadlineError } from "../util/wait.ts";
-
-export type Verdict = true | { pending: string } | { fail: string };
 
 /** Raised when a condition becomes certain never to hold (an image that cannot be pulled). */
 export class ConditionFailed extends Error {
