@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheDir } from "./config.ts";
+import { cacheDir, packageVersion } from "./config.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
 import { runAllCleanups } from "./cluster/cleanup.ts";
 import { listManaged } from "./cluster/sweep.ts";
@@ -23,6 +23,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const program = new Command()
     .name("kubegrade")
     .description("Grades Kubernetes StatefulSet exercises on a real, throwaway cluster.")
+    .version(packageVersion(), "-V, --version", "print kubegrade's version")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError("(run with --help for usage)");

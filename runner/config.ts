@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The Kubernetes release the kit node image is built from (the newest minor on cgroup v1). */
@@ -17,7 +18,24 @@ export const LABELS = {
   inputs: "kubegrade.dev/inputs",
 } as const;
 
-export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/**
+ * The package's root, where package.json, exercises/ and runner/node-image/ are: the
+ * nearest directory above this module with a package.json. Run from source this module
+ * is runner/config.ts; installed, it is dist/runner/config.js (dist/ has no package.json).
+ */
+export const PROJECT_ROOT = packageRoot(fileURLToPath(new URL(".", import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`kubegrade: no package.json above ${from}`);
+  }
+}
+
+/** kubegrade's own version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KUBEGRADE_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kubegrade");

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The installed `kubegrade` command (package.json "bin" → dist/runner/bin.js). It checks
+ * the Node version against package.json "engines" before anything else is loaded — the
+ * CLI's static imports would run first, and on too old a Node the grader fails later with
+ * a stack trace (testcontainers 12 needs Node ≥ 22.22) — then runs the CLI, which owns
+ * every other exit code. Only Node built-ins and plain syntax here, so old Nodes get as
+ * far as the message.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+function minimumNode(): string | undefined {
+  // runner/bin.ts from source, dist/runner/bin.js installed: the nearest package.json above.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (!existsSync(file)) continue;
+    const range = (JSON.parse(readFileSync(file, "utf8")) as { engines?: { node?: string } }).engines?.node ?? "";
+    return /^>=\s*v?(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
+  }
+  return undefined;
+}
+
+function older(version: string, minimum: string): boolean {
+  const have = version.split(".").map(Number);
+  const need = minimum.split(".").map(Number);
+  for (let i = 0; i < need.length; i++) {
+    if ((have[i] ?? 0) !== need[i]) return (have[i] ?? 0) < need[i];
+  }
+  return false;
+}
+
+const minimum = minimumNode();
+if (minimum && older(process.versions.node, minimum)) {
+  process.stderr.write(
+    `kubegrade: Node.js ${process.versions.node} is too old; kubegrade needs Node.js ${minimum} or newer.\n` +
+      "  Install a current Node.js (for example 24 LTS) and run kubegrade again.\n",
+  );
+  process.exit(3); // EXIT.internal (runner/errors.ts): the environment, not the submission
+}
+
+const { main } = await import("./cli.ts");
+process.exit(await main(process.argv.slice(2)));
