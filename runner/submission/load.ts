@@ -1,13 +1,17 @@
 /**
- * Reads a submission directory: every *.yaml / *.yml below it, parsed into objects that
- * remember the file, line and column they came from. Anything unreadable is a Refusal
- * (file, line, column, message), never a stack trace. Limits keep hostile input bounded.
+ * Reads a submission directory as `kubectl apply` would: the build of the kustomization at its
+ * root (`-k`), or else every *.yaml / *.yml / *.json below it (`-f`), parsed into objects that
+ * remember the file, line and column they came from. `List`s are unwrapped and fields the API
+ * server sets (an export from a cluster) are dropped, with a note. Anything unreadable is a
+ * Refusal (file, line, column, message), never a stack trace. Limits keep hostile input bounded.
  */
 import { isUtf8 } from "node:buffer";
 import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, visit, type Document } from "yaml";
 import type { Refusal } from "../report/model.ts";
+import { dropServerSetFields } from "./exports.ts";
+import { buildKustomization, findKustomization, KUSTOMIZATION_NAMES } from "./kustomize.ts";
 
 export const LIMITS = {
   maxFiles: 100,
@@ -19,6 +23,8 @@ export const LIMITS = {
   maxDepth: 50,
 } as const;
 
+/** What `kubectl apply -f DIR` reads: YAML and JSON files. */
+const MANIFEST_NAME = /\.(ya?ml|json)$/i;
 const SKIPPED_DIRS = new Set(["node_modules", ".git", ".github", ".gitlab", "kubegrade-results"]);
 
 export interface SubmittedObject {
@@ -48,11 +54,11 @@ export interface LoadedSubmission {
 export function isManifestPath(rel: string): boolean {
   const parts = rel.split("/");
   const name = parts.pop() ?? "";
-  return /\.ya?ml$/i.test(name) && parts.every((p) => !p.startsWith(".") && !SKIPPED_DIRS.has(p));
+  return MANIFEST_NAME.test(name) && parts.every((p) => !p.startsWith(".") && !SKIPPED_DIRS.has(p));
 }
 
 /**
- * Every *.yaml/*.yml below root the grader reads, sorted; hidden and tool directories are
+ * Every *.yaml/*.yml/*.json below root the grader reads, sorted; hidden and tool directories are
  * skipped, linked directories are not followed (with a note), and a linked file that
  * points outside root, or nowhere, becomes a refusal. Shared with the batch's resume key,
  * so that both see the same files.
@@ -70,7 +76,7 @@ export async function findManifests(root: string, refusals: Refusal[], notes?: s
         await walk(full);
         continue;
       }
-      if (entry.isSymbolicLink() && !/\.ya?ml$/i.test(entry.name) && !entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) {
+      if (entry.isSymbolicLink() && !MANIFEST_NAME.test(entry.name) && !entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) {
         // Linked directories are never followed (they may lead anywhere, or back here).
         const target = notes && (await stat(full).catch(() => undefined))?.isDirectory() ? await realpath(full) : undefined;
         if (target && !(target === rootReal || target.startsWith(rootReal + sep))) {
@@ -78,7 +84,7 @@ export async function findManifests(root: string, refusals: Refusal[], notes?: s
         }
         continue;
       }
-      if (!/\.ya?ml$/i.test(entry.name)) continue;
+      if (!MANIFEST_NAME.test(entry.name)) continue;
       if (entry.isSymbolicLink()) {
         const target = await realpath(full).catch((error: NodeJS.ErrnoException) => error);
         if (target instanceof Error) {
@@ -100,7 +106,7 @@ export async function findManifests(root: string, refusals: Refusal[], notes?: s
       }
       found.push(full);
       if (found.length > LIMITS.maxFiles) {
-        refusals.push({ file: rel, message: `the submission has more than ${LIMITS.maxFiles} YAML files` });
+        refusals.push({ file: rel, message: `the submission has more than ${LIMITS.maxFiles} YAML and JSON files` });
         return;
       }
     }
@@ -158,8 +164,9 @@ function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: 
     if (isSeq(parent)) return undefined;
     return undefined;
   };
-  // kind: List carries its objects in items (what `kubectl get -o yaml` writes).
-  if (record.kind === "List" && Array.isArray(record.items)) {
+  // kind: List carries its objects in items (what `kubectl get -o yaml` writes); kubectl also
+  // unwraps typed lists (ServiceList) the same way.
+  if (typeof record.kind === "string" && /List$/.test(record.kind) && Array.isArray(record.items)) {
     return (record.items as unknown[]).flatMap((item, index) => {
       if (!item || typeof item !== "object") return [];
       const itemPosition = (path: (string | number)[]) => position(["items", index, ...path]);
@@ -249,7 +256,118 @@ function duplicateKeys(doc: Document, counter: LineCounter, file: string): Refus
   return refusals;
 }
 
-export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
+/** Where JSON.parse stopped: Node says "… (line 3 column 5)" or "… at position 42". */
+function jsonErrorPosition(message: string, text: string): { line: number; column: number } | undefined {
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+  const position = /at position (\d+)/.exec(message);
+  if (!position) return undefined;
+  const before = text.slice(0, Number(position[1]));
+  return { line: before.split("\n").length, column: before.length - before.lastIndexOf("\n") };
+}
+
+/**
+ * The objects of one manifest text (a file, or kustomize's output): YAML documents — JSON
+ * is YAML's flow style, so a JSON file is read the same way, after a strict JSON check that
+ * gives its syntax errors the way kubectl sees them.
+ */
+export function parseManifests(text: string, file: string, refusals: Refusal[], notes: string[], options: { json?: boolean } = {}): SubmittedObject[] {
+  if (options.json) {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const message = (error as Error).message;
+      const pos = jsonErrorPosition(message, text);
+      refusals.push({ file, ...pos, message: `invalid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, "").replace(/ in JSON at position \d+/, "")}` });
+      return [];
+    }
+  }
+  const counter = new LineCounter();
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    refusals.push({ file, message: unreadable(error as Error) });
+    return [];
+  }
+  if (!Array.isArray(docs)) {
+    refusals.push({ file, message: "could not be parsed as YAML" });
+    return [];
+  }
+  const what = options.json ? "JSON" : "YAML";
+  let broken = false;
+  documents: for (const doc of docs) {
+    for (const error of doc.errors) {
+      const pos = toPosition(counter, error.pos?.[0]);
+      broken = true;
+      if (/call stack|stack overflow/i.test(error.message)) {
+        // The parser ran out of stack; what it says after that is noise.
+        refusals.push({ file, ...pos, message: unreadable(new RangeError(error.message)) });
+        break documents;
+      }
+      refusals.push({ file, ...pos, message: `invalid ${what}: ${error.message.split("\n")[0]}` });
+    }
+    if (doc.errors.length) continue;
+    const duplicates = duplicateKeys(doc, counter, file);
+    if (options.json) for (const d of duplicates) d.message = d.message.replace("invalid YAML", "invalid JSON");
+    refusals.push(...duplicates);
+    broken ||= duplicates.length > 0;
+  }
+  if (broken) return [];
+  return docs.flatMap((doc) => objectsOf(doc, counter, file, refusals, notes));
+}
+
+export async function loadSubmission(dir: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<LoadedSubmission> {
+  const kustomization = await findKustomization(dir);
+  const loaded = kustomization ? await loadKustomization(dir, kustomization, options.env) : await loadFiles(dir);
+  // Exports from a cluster: fields the API server sets are dropped, with one note.
+  const cleaned = dropServerSetFields(loaded.objects);
+  return { ...loaded, objects: cleaned.objects, notes: [...loaded.notes, ...cleaned.notes] };
+}
+
+/** `kubectl apply -k DIR`: kustomize's build of the root's kustomization, validated like any manifest. */
+async function loadKustomization(dir: string, kustomization: string, env?: NodeJS.ProcessEnv): Promise<LoadedSubmission> {
+  const notes: string[] = [];
+  const build = await buildKustomization(dir, kustomization, env);
+  if (!build.yaml) return { dir, files: [kustomization], objects: [], refusals: build.refusals, notes };
+  const refusals: Refusal[] = [];
+  const built = parseManifests(build.yaml, kustomization, refusals, notes);
+  // Each object names the file it came from (kustomize's origin annotation): messages point there.
+  const sources = new Map<string, SubmittedObject[]>();
+  const objects: SubmittedObject[] = [];
+  for (const object of built) {
+    const metadata = object.body.metadata as Record<string, unknown>;
+    const annotations = (metadata.annotations ?? {}) as Record<string, string>;
+    const origin = /^path: (.+)$/m.exec(annotations[ORIGIN] ?? "")?.[1]?.trim();
+    delete annotations[ORIGIN];
+    if (!Object.keys(annotations).length) delete metadata.annotations;
+    const source = origin && !origin.startsWith("/") && !origin.includes("..") ? await sourceObjects(dir, origin, sources) : [];
+    const match = source.find((s) => s.kind === object.kind && s.name === object.name) ??
+      source.find((s) => s.kind === object.kind && object.name.includes(s.name));
+    objects.push(match
+      ? { ...object, file: `${origin} (via ${kustomization})`, line: match.line, column: match.column, position: match.position }
+      : { ...object, file: origin ? `${origin} (via ${kustomization})` : kustomization, line: 1, column: 1, position: () => undefined });
+  }
+  if (objects.length > LIMITS.maxObjects) refusals.push({ file: kustomization, message: `builds more than ${LIMITS.maxObjects} objects` });
+  if (!objects.length && !refusals.length) refusals.push({ file: kustomization, message: "kustomize built no objects from it: list the manifests under resources" });
+  notes.push(`${kustomization} at the root: the submission is what kubectl apply -k builds from it (${objects.length} object${objects.length === 1 ? "" : "s"}, built by kustomize); files it does not list are not applied.`);
+  return { dir, files: [kustomization], objects, refusals, notes };
+}
+
+const ORIGIN = "config.kubernetes.io/origin";
+
+/** The objects of a source file kustomize read, for their lines (errors ignored: kustomize read it). */
+async function sourceObjects(dir: string, file: string, cache: Map<string, SubmittedObject[]>): Promise<SubmittedObject[]> {
+  const known = cache.get(file);
+  if (known) return known;
+  const text = await readFile(join(dir, file), "utf8").catch(() => "");
+  const objects = parseManifests(text, file, [], [], { json: /\.json$/i.test(file) });
+  cache.set(file, objects);
+  return objects;
+}
+
+/** `kubectl apply -f DIR` (recursively): every YAML and JSON file. */
+async function loadFiles(dir: string): Promise<LoadedSubmission> {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
   const files = await findManifests(dir, refusals, notes);
@@ -257,15 +375,21 @@ export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
   let total = 0;
   for (const full of files) {
     const file = relative(dir, full) || full;
+    const json = /\.json$/i.test(file);
     const size = (await lstat(await realpath(full))).size;
     if (size > LIMITS.maxFileBytes) {
+      if (json) {
+        // A tool's JSON (a package-lock.json) is not a manifest; it is left unread.
+        notes.push(`${file}: a JSON file over ${LIMITS.maxFileBytes / 1024 / 1024} MiB was not read (not a manifest).`);
+        continue;
+      }
       refusals.push({
         file,
         message: `is ${(size / 1024 / 1024).toFixed(1)} MiB; manifests over ${LIMITS.maxFileBytes / 1024 / 1024} MiB are refused (a solution needs a few KiB: keep only the manifests)`,
       });
       continue;
     }
-    total += size;
+    if (!json) total += size;
     if (total > LIMITS.maxTotalBytes) {
       refusals.push({ file, message: `the submission's YAML files add up to more than ${LIMITS.maxTotalBytes / 1024 / 1024} MiB; keep only the manifests` });
       break;
@@ -276,37 +400,25 @@ export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
       continue;
     }
     const text = new TextDecoder("utf-8").decode(bytes);
-    const counter = new LineCounter();
-    let docs: ReturnType<typeof parseAllDocuments>;
-    try {
-      docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
-    } catch (error) {
-      refusals.push({ file, message: unreadable(error as Error) });
+    const name = file.split(sep).pop() ?? file;
+    if (KUSTOMIZATION_NAMES.includes(name)) {
+      refusals.push({
+        file,
+        message: "is a kustomization below the submission's root: kubectl apply -k (and the grader) builds the one at the root. " +
+          `Grade that directory instead, or put a ${name} at the root that lists it under resources`,
+      });
       continue;
     }
-    if (!Array.isArray(docs)) {
-      refusals.push({ file, message: "could not be parsed as YAML" });
-      continue;
+    const fileNotes: string[] = [];
+    const found = parseManifests(text, file, refusals, fileNotes, { json });
+    if (json && !found.length && fileNotes.length) {
+      // JSON that is not a Kubernetes object (package.json, tsconfig.json): not the submission.
+      notes.push(`${file}: JSON without apiVersion and kind was ignored (not a Kubernetes object).`);
+    } else {
+      notes.push(...fileNotes);
+      if (json) total += size;
     }
-    let broken = false;
-    documents: for (const doc of docs) {
-      for (const error of doc.errors) {
-        const pos = toPosition(counter, error.pos?.[0]);
-        broken = true;
-        if (/call stack|stack overflow/i.test(error.message)) {
-          // The parser ran out of stack; what it says after that is noise.
-          refusals.push({ file, ...pos, message: unreadable(new RangeError(error.message)) });
-          break documents;
-        }
-        refusals.push({ file, ...pos, message: `invalid YAML: ${error.message.split("\n")[0]}` });
-      }
-      if (doc.errors.length) continue;
-      const duplicates = duplicateKeys(doc, counter, file);
-      refusals.push(...duplicates);
-      broken ||= duplicates.length > 0;
-    }
-    if (broken) continue;
-    for (const doc of docs) objects.push(...objectsOf(doc, counter, file, refusals, notes));
+    objects.push(...found);
     if (objects.length > LIMITS.maxObjects) {
       refusals.push({ file, message: `the submission has more than ${LIMITS.maxObjects} objects` });
       break;
@@ -315,7 +427,7 @@ export async function loadSubmission(dir: string): Promise<LoadedSubmission> {
   if (!objects.length && !refusals.length) {
     refusals.push({
       file: ".",
-      message: files.length ? "no Kubernetes objects were found in the submission's YAML files" : "no *.yaml or *.yml files were found in the submission",
+      message: files.length ? "no Kubernetes objects were found in the submission's YAML or JSON files" : "no *.yaml, *.yml or *.json files were found in the submission",
     });
   }
   return { dir, files: files.map((f) => relative(dir, f)), objects, refusals, notes };

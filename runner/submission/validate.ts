@@ -5,6 +5,7 @@
  * refusal names the object, the field, the file and its line.
  */
 import type { Refusal } from "../report/model.ts";
+import { imageVerdict, POD_SPEC_PATHS } from "./images.ts";
 import type { SubmittedObject } from "./load.ts";
 
 export interface SubmissionPolicy {
@@ -18,18 +19,6 @@ export interface ValidationResult {
   refusals: Refusal[];
   notes: string[];
 }
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Record<string, (string | number)[]> = {
-  Pod: ["spec"],
-  StatefulSet: ["spec", "template", "spec"],
-  Deployment: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"],
-  ReplicationController: ["spec", "template", "spec"],
-  DaemonSet: ["spec", "template", "spec"],
-  Job: ["spec", "template", "spec"],
-  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
-};
 
 /** Kinds that live outside any namespace: never applied by a grade. */
 const CLUSTER_SCOPED = new Set([
@@ -68,9 +57,15 @@ export function normaliseImage(image: string): string {
 export function validateSubmission(objects: SubmittedObject[], policy: SubmissionPolicy): ValidationResult {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
-  const allowedImages = new Set(policy.images.map(normaliseImage));
   const allowedCaps = new Set((policy.allowedCapabilities ?? []).map((c) => c.toUpperCase().replace(/^CAP_/, "")));
   const seen = new Map<string, SubmittedObject>();
+  // Objects may all name one namespace (an export from the student's own cluster): graded in
+  // the grade's own namespace, with a note. Two different namespaces cannot be one grade.
+  const namespaced = objects.filter((o) => o.namespace !== undefined && !CLUSTER_SCOPED.has(o.kind));
+  const firstNamespace = namespaced[0];
+  const namespaceNote = firstNamespace
+    ? `metadata.namespace "${firstNamespace.namespace}" (${namespaced.length} object${namespaced.length === 1 ? "" : "s"}) was ignored: the grade runs in a namespace of its own.`
+    : undefined;
 
   for (const object of objects) {
     const label = `${object.kind} ${object.name}`;
@@ -94,10 +89,12 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
       refuse(`kind ${object.kind} is not part of this exercise (allowed: ${policy.allowedKinds.join(", ")})`, ["kind"]);
       continue;
     }
-    if (object.namespace !== undefined && object.namespace !== "default") {
-      refuse(`metadata.namespace is ${object.namespace}: leave it out, each grade runs in a namespace of its own`, ["metadata", "namespace"]);
-    } else if (object.namespace === "default") {
-      notes.push(`${label} (${object.file}): metadata.namespace "default" was ignored; the grade runs in a namespace of its own.`);
+    if (firstNamespace && object.namespace !== undefined && object.namespace !== firstNamespace.namespace) {
+      refuse(
+        `metadata.namespace is ${object.namespace}, but ${firstNamespace.kind} ${firstNamespace.name} (${firstNamespace.file} line ${firstNamespace.line}) names ${firstNamespace.namespace}: ` +
+          "a submission is graded in one namespace of its own; leave metadata.namespace out (or name one namespace everywhere)",
+        ["metadata", "namespace"],
+      );
     }
     const key = `${object.kind}/${object.name}`;
     const earlier = seen.get(key);
@@ -134,9 +131,9 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
         const base = [...specPath, group, index];
         const cname = String(container.name ?? index);
         const image = container.image;
-        if (typeof image === "string" && !allowedImages.has(normaliseImage(image))) {
+        if (typeof image === "string" && imageVerdict(image, policy.images).kind === "unknown") {
           refuse(
-            `container ${cname} uses image ${image}, which this exercise's grader does not provide (available: ${policy.images.join(", ")})`,
+            `container ${cname} uses image ${image}, which this exercise's grader does not provide (available: any tag of ${policy.images.join(", ")})`,
             [...base, "image"],
           );
         }
@@ -165,5 +162,6 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
       });
     }
   }
+  if (namespaceNote && !refusals.some((r) => r.field === "metadata.namespace")) notes.push(namespaceNote);
   return { refusals, notes };
 }

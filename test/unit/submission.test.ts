@@ -84,7 +84,7 @@ describe("submission loading", function () {
     expect(loaded.refusals).to.deep.equal([]);
     expect(loaded.notes[0]).to.include("docker-compose.yml");
     const empty = await load({ "README.md": "# nothing" });
-    expect(empty.refusals[0].message).to.include("no *.yaml or *.yml files");
+    expect(empty.refusals[0].message).to.include("no *.yaml, *.yml or *.json files");
   });
 
   it("expands kind: List", async function () {
@@ -132,10 +132,11 @@ describe("submission validation", function () {
     }
   });
 
-  it("refuses kinds outside the exercise, cluster-wide objects, other namespaces and unknown images", async function () {
+  it("refuses kinds outside the exercise, cluster-wide objects, two namespaces and unknown images", async function () {
     const result = await validate(
       "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: x}\n---\n" +
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\n---\n" +
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: team-a}\n---\n" +
         "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: kube-system}\n---\n" +
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'evil/miner:1'}]}\n",
     );
