@@ -17,7 +17,6 @@ import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
 import { grade } from "../grade.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
-import { CLASSROOM_DEFAULT_FILE } from "../report/writers/classroom.ts";
 import { TIMEOUTS } from "../config.ts";
 import { NamespaceNotUsable, checkPreCreatedNamespace, describeObjects, emptyNamespace, listNamespaceObjects, namespaceContents } from "../namespace.ts";
 import { loadSubmission } from "../submission/load.ts";
@@ -91,12 +90,14 @@ export interface BatchResult {
 }
 
 /**
- * --report for a batch: every path relative to the student's folder. Classroom and summary
- * reports without a path go to their default file names there, never to GitHub's files.
+ * --report for a batch: every path relative to the student's folder. A summary report
+ * without a path goes to its default file name there, never to GitHub's files; classroom50
+ * describes one Classroom 50 submission (its runner's environment), not a batch.
  */
 export function studentReportSpecs(specs: readonly ReportSpec[]): ReportSpec[] {
   return specs.map((spec) => {
-    const path = spec.path ?? (spec.format === "classroom" ? CLASSROOM_DEFAULT_FILE : spec.format === "summary" ? SUMMARY_DEFAULT_FILE : undefined);
+    if (spec.format === "classroom50") throw new UsageError("--report classroom50: Classroom 50's result.json is written for one submission by its runner (ci/classroom50/), not in a batch");
+    const path = spec.path ?? (spec.format === "summary" ? SUMMARY_DEFAULT_FILE : undefined);
     if (path === undefined) throw new UsageError(`--report: the ${spec.format} report needs a path`);
     if (isAbsolute(path) || path.split(/[/\\]/).includes("..")) {
       throw new UsageError(`--report ${spec.format}=${path}: in a batch, report paths are relative to <out>/<student>/ and stay inside it`);

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from "../../runner/config.ts";
 import { sharedCluster } from "./hooks.ts";
 import { cli } from "./support.ts";
 
-const FORMATS = ["json", "junit", "gradescope", "html", "summary", "classroom"] as const;
+const FORMATS = ["json", "junit", "gradescope", "html", "summary", "codequality", "annotations"] as const;
 
 
 describe("grade command with every report format", function () {
@@ -31,7 +31,7 @@ describe("grade command with every report format", function () {
   });
 
   const reportOption = (dir: string) =>
-    FORMATS.map((f) => `${f}=${join(dir, { json: "report.json", junit: "junit.xml", gradescope: "results.json", html: "report.html", summary: "summary.md", classroom: "classroom.txt" }[f])}`).join(",");
+    FORMATS.map((f) => `${f}=${join(dir, { json: "report.json", junit: "junit.xml", gradescope: "results.json", html: "report.html", summary: "summary.md", codequality: "codequality.json", annotations: "annotations.txt" }[f])}`).join(",");
 
   it("the reference solution: exit 0, every file written, full marks everywhere", async function () {
     const out = join(root, "pass");
@@ -47,8 +47,8 @@ describe("grade command with every report format", function () {
     expect(await readFile(join(out, "junit.xml"), "utf8")).to.match(/failures="0"/);
     expect(await readFile(join(out, "report.html"), "utf8")).to.include("<svg");
     expect(await readFile(join(out, "summary.md"), "utf8")).to.include("100");
-    const classroom = (await readFile(join(out, "classroom.txt"), "utf8")).trim();
-    expect(JSON.parse(Buffer.from(classroom.replace(/^result=/, ""), "base64").toString("utf8")).status).to.equal("pass");
+    expect(JSON.parse(await readFile(join(out, "codequality.json"), "utf8"))).to.deep.equal([]);
+    expect(await readFile(join(out, "annotations.txt"), "utf8")).to.equal("");
   });
 
   it("a failing submission from a git repository (#ref): exit 1, the commit recorded, the failure in every format", async function () {
@@ -72,7 +72,9 @@ describe("grade command with every report format", function () {
     expect(await readFile(join(out, "report.html"), "utf8")).to.include("spec.replicas: 2");
     const gradescope = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as { score: number };
     expect(gradescope.score).to.equal(85);
-    for (const f of ["report.json", "junit.xml", "results.json", "report.html", "summary.md", "classroom.txt"]) {
+    expect(await readFile(join(out, "codequality.json"), "utf8")).to.include("spec.replicas: 2");
+    expect(await readFile(join(out, "annotations.txt"), "utf8")).to.match(/^::error file=web\.yaml,line=21,/m);
+    for (const f of ["report.json", "junit.xml", "results.json", "report.html", "summary.md", "codequality.json", "annotations.txt"]) {
       expect(existsSync(join(out, f)), f).to.equal(true);
     }
   });

@@ -127,14 +127,14 @@ describe("batch: gradebook files", () => {
     expect(usageError(() => parseGradebook(broken, "g.json"))).to.match(/row 1/);
   });
 
-  it("report paths stay inside the student's folder; classroom and summary get default names there", () => {
-    expect(studentReportSpecs([{ format: "classroom" }, { format: "summary" }, { format: "junit", path: "out/junit.xml" }])).to.deep.equal([
-      { format: "classroom", path: "classroom-result.txt" },
+  it("report paths stay inside the student's folder; summary gets its default name there; classroom50 is refused", () => {
+    expect(studentReportSpecs([{ format: "summary" }, { format: "junit", path: "out/junit.xml" }])).to.deep.equal([
       { format: "summary", path: "summary.md" },
       { format: "junit", path: "out/junit.xml" },
     ]);
     expect(() => studentReportSpecs([{ format: "json", path: "/tmp/r.json" }])).to.throw(UsageError);
     expect(() => studentReportSpecs([{ format: "json", path: "../r.json" }])).to.throw(UsageError);
+    expect(() => studentReportSpecs([{ format: "classroom50", path: "result.json" }])).to.throw(UsageError, /not in a batch/);
   });
 });
 

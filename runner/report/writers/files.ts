@@ -1,6 +1,6 @@
 /** The one place writers' text reaches the disk. */
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** The file an environment variable names; unset and empty are the same. */
 export function envFile(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -14,13 +14,25 @@ export function isEnvFile(target: string, envValue: string | undefined): boolean
 }
 
 /**
- * Writes `text` to `path`, creating its directory. When appending (GitHub's
- * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), the text starts on a line of its own even
- * if an earlier step left the file without a final newline.
+ * Writes `text` to `path`, creating its directory: whole or not at all (a temporary file
+ * beside it, then a rename), so a reader — Gradescope, Classroom 50's runner — never sees
+ * half a report. When appending (GitHub's GITHUB_STEP_SUMMARY file), the text starts on a
+ * line of its own even if an earlier step left the file without a final newline.
  */
 export async function writeText(path: string, text: string, append: boolean): Promise<void> {
-  await mkdir(dirname(resolve(path)), { recursive: true });
-  if (!append) return writeFile(path, text);
+  const dir = dirname(resolve(path));
+  await mkdir(dir, { recursive: true });
+  if (!append) {
+    const temporary = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      await writeFile(temporary, text);
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return;
+  }
   const before = await readFile(path, "utf8").catch(() => "");
   await appendFile(path, before !== "" && !before.endsWith("\n") ? `\n${text}` : text);
 }

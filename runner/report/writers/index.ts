@@ -1,22 +1,28 @@
 /**
  * `--report FORMAT=PATH,...`: which writers run and where their output goes. Every
- * writer is a pure function of the report; this module is the only one that touches files.
+ * writer is a pure function of the report (classroom50: and of Classroom 50's environment
+ * and the time); this module is the only one that touches files.
  *
  *   json=PATH         the report itself (report.schema.json)
  *   junit=PATH        JUnit XML for GitLab / GitHub test reporters
  *   gradescope=PATH   Gradescope's results.json
- *   classroom[=PATH]  GitHub Classroom's `result=<base64>` line; without PATH appended
- *                     to $GITHUB_OUTPUT, or written to classroom-result.txt
+ *   classroom50=PATH  Classroom 50's result.json (classroom50/result/v1)
+ *   annotations=PATH  GitHub Actions workflow commands on the student's manifest lines
+ *   codequality=PATH  GitLab's Code Quality report
  *   summary[=PATH]    Markdown; without PATH appended to $GITHUB_STEP_SUMMARY, or
  *                     written to summary.md
  *   html=PATH         a self-contained HTML page with the pod timeline
  *
- * Paths cannot contain commas (the list separator).
+ * Paths cannot contain commas (the list separator). Every text is rendered before the
+ * first file is written, so a format that cannot be written (classroom50 outside Classroom
+ * 50) leaves no file half-done, and each file is replaced whole (temporary file, rename).
  */
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import type { GradeReport } from "../model.ts";
-import { classroomOutput, writeClassroom } from "./classroom.ts";
+import { toAnnotations } from "./annotations.ts";
+import { toClassroom50 } from "./classroom50.ts";
+import { toCodeQuality } from "./codequality.ts";
 import { envFile, isEnvFile, writeText } from "./files.ts";
 import { toGradescope } from "./gradescope.ts";
 import { toHtml } from "./html.ts";
@@ -24,26 +30,34 @@ import { toJson } from "./json.ts";
 import { toJunitXml } from "./junit.ts";
 import { toStepSummary } from "./summary.ts";
 
-export const REPORT_FORMATS = ["json", "junit", "gradescope", "classroom", "summary", "html"] as const;
+export const REPORT_FORMATS = ["json", "junit", "gradescope", "classroom50", "annotations", "codequality", "summary", "html"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Formats that know where to go on their own (GitHub Actions' files, else a default name). */
-const PATH_OPTIONAL: ReadonlySet<ReportFormat> = new Set<ReportFormat>(["classroom", "summary"]);
+/** Formats that know where to go on their own (GitHub Actions' step summary, else a default name). */
+const PATH_OPTIONAL: ReadonlySet<ReportFormat> = new Set<ReportFormat>(["summary"]);
 
 export const SUMMARY_DEFAULT_FILE = "summary.md";
 
 export interface ReportSpec {
   format: ReportFormat;
-  /** Absent only for classroom and summary: see the module comment. */
+  /** Absent only for summary: see the module comment. */
   path?: string;
 }
 
+/** What a writer may read besides the report. */
+export interface RenderContext {
+  env: Readonly<Record<string, string | undefined>>;
+  now: Date;
+}
+
 /** The text each format writes, for callers that want it without a file. */
-export const RENDERERS: Record<ReportFormat, (report: GradeReport) => string> = {
+export const RENDERERS: Record<ReportFormat, (report: GradeReport, context: RenderContext) => string> = {
   json: toJson,
   junit: toJunitXml,
   gradescope: toGradescope,
-  classroom: (report) => `result=${classroomOutput(report)}\n`,
+  classroom50: (report, { env, now }) => toClassroom50(report, env, now),
+  annotations: toAnnotations,
+  codequality: toCodeQuality,
   summary: toStepSummary,
   html: toHtml,
 };
@@ -83,20 +97,15 @@ export function parseReportSpecs(value: string): ReportSpec[] {
 
 /**
  * Writes every report, in the order given, creating parent directories; returns the
- * paths written. Files named by GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are appended to.
+ * paths written. The file named by GITHUB_STEP_SUMMARY is appended to.
  */
 export async function writeReports(
   report: GradeReport,
   specs: readonly ReportSpec[],
   env: Readonly<Record<string, string | undefined>>,
+  now: Date = new Date(),
 ): Promise<string[]> {
-  const written: string[] = [];
-  // One at a time: two specs may append to the same GitHub file.
-  for (const spec of specs) {
-    if (spec.format === "classroom") {
-      written.push(await writeClassroom(report, spec.path, env));
-      continue;
-    }
+  const outputs = specs.map((spec) => {
     let target: string;
     let append = false;
     if (spec.format === "summary") {
@@ -107,8 +116,9 @@ export async function writeReports(
     } else {
       throw new UsageError(`the ${spec.format} report needs a path`);
     }
-    await writeText(target, RENDERERS[spec.format](report), append);
-    written.push(target);
-  }
-  return written;
+    return { target, append, text: RENDERERS[spec.format](report, { env, now }) };
+  });
+  // One at a time: two specs may append to the same GitHub file.
+  for (const o of outputs) await writeText(o.target, o.text, o.append);
+  return outputs.map((o) => o.target);
 }

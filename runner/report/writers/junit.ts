@@ -16,9 +16,16 @@
  * spaces; the whole text goes into the element body. A refused submission is one failing
  * testcase "submission" whose file/line attributes point at the first refusal (GitLab and
  * mikepenz annotate that place). A grader failure is one testcase "grader" with <error>.
+ *
+ * A check that did not pass and whose feedback names a submitted object or field (see
+ * places.ts) gets `file` (the student's manifest holding it, relative to the submission)
+ * and `line` on its testcase: GitLab's unit test report shows the file
+ * (https://docs.gitlab.com/ci/testing/unit_test_reports/, "JUnit XML format
+ * specification": testcase `file`), and mikepenz/action-junit-report annotates file:line.
  */
 import { create } from "xmlbuilder2";
 import type { CheckResult, GradeReport } from "../model.ts";
+import { checkPlaces } from "./places.ts";
 import { feedbackLines, firstLine, formatPoints, formatRefusal, secondsAttr } from "./text.ts";
 
 type XMLBuilder = ReturnType<typeof create>;
@@ -67,7 +74,7 @@ export function toJunitXml(report: GradeReport): string {
       .txt(report.infrastructureError);
   }
 
-  for (const check of report.checks) testcase(suite, report.exercise, check, counts);
+  for (const check of report.checks) testcase(suite, report, check, counts);
 
   const totals = {
     tests: String(counts.tests),
@@ -97,9 +104,15 @@ function properties(suite: XMLBuilder, report: GradeReport): void {
   for (const note of report.notes) add("note", note);
 }
 
-function testcase(suite: XMLBuilder, exercise: string, check: CheckResult, counts: Counts): void {
+function testcase(suite: XMLBuilder, report: GradeReport, check: CheckResult, counts: Counts): void {
   counts.tests++;
-  const tc = suite.ele("testcase", { classname: exercise, name: check.id, time: secondsAttr(check.durationMs) });
+  const place = checkPlaces(report, check)[0];
+  const tc = suite.ele("testcase", {
+    classname: report.exercise,
+    name: check.id,
+    ...(place !== undefined ? { file: place.file, line: String(place.line) } : {}),
+    time: secondsAttr(check.durationMs),
+  });
   const text = feedbackLines(check).join("\n");
   switch (check.status) {
     case "passed":
