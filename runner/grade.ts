@@ -21,6 +21,7 @@ import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import { runChecks, type CheckProgress } from "./run-checks.ts";
 import { loadSubmission, type SubmittedObject } from "./submission/load.ts";
 import { objectLocations } from "./report/locations.ts";
+import { adaptImagesForCluster } from "./submission/images.ts";
 import { validateSubmission } from "./submission/validate.ts";
 import type { Progress } from "./util/progress.ts";
 
@@ -137,7 +138,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const report = emptyReport(exercise, options, startedAt);
 
   // 1. Load and validate, before any cluster starts.
-  const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir));
+  const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir, { env: options.env }));
   report.objects = objectLocations(loaded.objects);
   const validation = validateSubmission(loaded.objects, exercise);
   report.notes.push(...(options.sourceNotes ?? []), ...loaded.notes, ...validation.notes);
@@ -170,6 +171,9 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       if (!options.keep) teardown.push({ what: "cluster", run: () => owned.stop() });
     }
     report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };
+    // Another tag of a provided image: served by the kit's mirror (a digest rewritten), noted.
+    const adapted = adaptImagesForCluster(loaded.objects, cluster.provider);
+    report.notes.push(...adapted.notes);
 
     // 3. Namespace.
     const preCreated = options.namespace;
@@ -202,7 +206,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     teardown.push({ what: "recorder", run: async () => rec.stop() });
 
     // 5. Apply as the namespace-confined identity.
-    const objects = [...loaded.objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
+    const objects = [...adapted.objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
     const applyRefusals = await options.progress.step(`Applying ${objects.length} object(s) (server-side apply)`, () =>
       applySubmission(ns, objects),
     );

@@ -5,6 +5,7 @@ import { cacheDir, K3S_IMAGE, KIT_IMAGE } from "../config.ts";
 import { buildNodeImage, type BuildResult } from "../node-image/build.ts";
 import type { Progress } from "../util/progress.ts";
 import { ensureDockerEngine } from "./docker-engine.ts";
+import { ensureKustomizeTool } from "./kustomize.ts";
 
 export interface SetupOptions {
   progress: Progress;
@@ -34,6 +35,7 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
   await mkdir(join(cache, "logs"), { recursive: true });
   const logFile = join(cache, "logs", `setup-${new Date().toISOString().replace(/[:.]/g, "-")}.log`);
   await ensureDockerEngine(options.progress, join(cache, "build"));
+  await ensureKustomizeTool(options.progress, options.env);
   const kitPresent = (await execa("docker", ["image", "inspect", KIT_IMAGE], { reject: false })).exitCode === 0;
   // Where images can be pulled, k3s is all a grade needs: build nothing unless asked (or
   // unless a kit image is already here, which then stays up to date).
