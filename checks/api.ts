@@ -76,6 +76,30 @@ export interface Timeline {
  */
 export type Requirement = "service" | "statefulset" | "pods-ready";
 
+/** A JSON Schema (draft 2020-12) fragment describing one parameter. */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * The parameters a check reads, as a JSON Schema object: each property a parameter. An
+ * exercise definition is validated against the schemas of the checks it names when it is
+ * loaded, so a misspelled or mistyped parameter is refused before any cluster starts.
+ */
+export interface ParamsSchema {
+  type: "object";
+  properties: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/**
+ * Parameters the context itself reads, which every check accepts: `statefulset` (the
+ * StatefulSet the context's helpers act on) and `service` (the governing Service, when the
+ * exercise fixes its name).
+ */
+export const CONTEXT_PARAMS: Readonly<Record<"statefulset" | "service", JsonSchema>> = {
+  statefulset: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description: "The StatefulSet the exercise asks for." },
+  service: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description: "The governing Service's name, when the exercise fixes it." },
+};
+
 export interface CheckTest {
   title: string;
   run: () => Promise<void>;
@@ -85,6 +109,13 @@ export interface CheckDefinition<P = Record<string, unknown>> {
   id: string;
   title: string;
   requires: Requirement[];
+  /**
+   * Prerequisites this check proves itself (statefulset-spec proves "statefulset"): a check
+   * skipped for one of them points the student to this check, when the exercise has it.
+   */
+  establishes?: Requirement[];
+  /** The parameters this check reads (besides CONTEXT_PARAMS). */
+  params: ParamsSchema;
   /** Deletes, scales or patches: runs after every non-destructive check. */
   destructive: boolean;
   /** Default time budget for the whole check. */

@@ -43,6 +43,7 @@ export default defineCheck<Params>({
   id: "cassandra-ring",
   title: "The pods form one Cassandra ring: all nodes Up/Normal, data replicated across them",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: {}, required: ["statefulset"] },
   destructive: false,
   budgetMs: 180_000,
   tests: (ctx) => [

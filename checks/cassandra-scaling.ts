@@ -22,6 +22,7 @@ export default defineCheck<Params>({
   id: "cassandra-scaling",
   title: "Scaling the ring down removes the highest ordinal first; scaling back up returns the same node",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { replicas: { type: "integer", minimum: 2, maximum: 10 } }, required: ["statefulset", "replicas"] },
   destructive: true,
   budgetMs: 360_000,
   tests: (ctx) => {

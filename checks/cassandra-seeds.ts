@@ -18,6 +18,7 @@ export default defineCheck<Params>({
   id: "cassandra-seeds",
   title: "Nodes discover each other through DNS: CASSANDRA_SEEDS names the first pod under the headless Service",
   requires: ["statefulset"],
+  params: { type: "object", properties: {}, required: ["statefulset"] },
   destructive: false,
   budgetMs: 60_000,
   tests: (ctx) => [

@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import { defineCheck } from "./api.ts";
-import { listing, mountAt, volumeKind } from "./support.ts";
+import { listing, mountAt, volumeKind, PARAM } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -11,6 +11,7 @@ export default defineCheck<Params>({
   id: "claims-outlive-set",
   title: "Claims outlive the StatefulSet and come back to the same pods",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
   destructive: true,
   budgetMs: 150_000,
   tests: (ctx) => [

@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import { defineCheck } from "./api.ts";
-import { mountAt, volumeKind } from "./support.ts";
+import { mountAt, volumeKind, PARAM } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -11,6 +11,7 @@ export default defineCheck<Params>({
   id: "data-persistence",
   title: "Data written in a pod survives the pod's deletion",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
   destructive: true,
   budgetMs: 90_000,
   tests: (ctx) => [

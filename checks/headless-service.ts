@@ -1,7 +1,7 @@
 import { assert } from "chai";
 import type { V1Service } from "@kubernetes/client-node";
 import { defineCheck } from "./api.ts";
-import { formatLabels, labelsMatch } from "./support.ts";
+import { formatLabels, labelsMatch, PARAM } from "./support.ts";
 
 interface Params {
   /** The Service's name when the exercise fixes it; otherwise the StatefulSet's serviceName. */
@@ -18,6 +18,8 @@ export default defineCheck<Params>({
   id: "headless-service",
   title: "A headless Service governs the StatefulSet's pods",
   requires: [],
+  establishes: ["service"],
+  params: { type: "object", properties: { port: { type: "object", additionalProperties: false, required: ["port"], properties: { port: PARAM.port, name: { type: "string" }, named: { type: "boolean" } } } }, required: ["statefulset", "port"] },
   destructive: false,
   budgetMs: 30_000,
   tests: (ctx) => {

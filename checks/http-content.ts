@@ -1,5 +1,6 @@
 import { assert } from "chai";
 import { defineCheck, type CheckContext } from "./api.ts";
+import { PARAM } from "./support.ts";
 
 interface Params {
   service?: string;
@@ -33,6 +34,7 @@ export default defineCheck<Params>({
   id: "http-content",
   title: "Each pod serves its own hostname, written by the initContainer",
   requires: ["statefulset", "pods-ready", "service"],
+  params: { type: "object", properties: { httpPort: PARAM.port }, required: ["statefulset"] },
   destructive: true,
   budgetMs: 120_000,
   tests: (ctx) => {

@@ -10,6 +10,8 @@ export default defineCheck<Params>({
   id: "ordered-creation",
   title: "Pods are created in order, each after the previous one is Ready",
   requires: ["statefulset"],
+  establishes: ["pods-ready"],
+  params: { type: "object", properties: {}, required: ["statefulset"] },
   destructive: false,
   budgetMs: 180_000,
   tests: (ctx) => [

@@ -1,8 +1,7 @@
 import { assert } from "chai";
 import type { V1Pod, V1StatefulSet } from "@kubernetes/client-node";
 import { defineCheck, type CheckContext } from "./api.ts";
-import { isReady } from "./support.ts";
-import { seconds } from "./support.ts";
+import { isReady, PARAM, seconds } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -34,6 +33,7 @@ export default defineCheck<Params>({
   id: "partitioned-rollout",
   title: "A partitioned rolling update changes only the canary, then the rest in reverse order",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { rolloutReplicas: PARAM.podCount, partition: PARAM.podCount, newImage: { type: "string", minLength: 1 } }, required: ["statefulset", "rolloutReplicas", "partition", "newImage"] },
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {

@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import { defineCheck } from "./api.ts";
-import { listing, mountAt, volumeKind, type ClaimParam } from "./support.ts";
+import { listing, mountAt, volumeKind, type ClaimParam, PARAM } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -12,6 +12,7 @@ export default defineCheck<Params>({
   id: "per-pod-storage",
   title: "Each pod has its own persistent volume",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { claims: PARAM.claims, dataPath: PARAM.absolutePath }, required: ["statefulset", "claims", "dataPath"] },
   destructive: false,
   budgetMs: 60_000,
   tests: (ctx) => [

@@ -1,7 +1,7 @@
 import { assert } from "chai";
 import type { V1Pod } from "@kubernetes/client-node";
 import { defineCheck, type CheckContext } from "./api.ts";
-import { listing, nslookupAddresses, nslookupScript, nslookupSections } from "./support.ts";
+import { listing, nslookupAddresses, nslookupScript, nslookupSections, PARAM } from "./support.ts";
 
 interface Params {
   service?: string;
@@ -39,6 +39,7 @@ export default defineCheck<Params>({
   id: "pod-dns",
   title: "Each pod is reachable by its own stable DNS name",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { http: { type: "object", additionalProperties: false, required: ["port", "path"], properties: { port: PARAM.port, path: PARAM.absolutePath } } }, required: ["statefulset"] },
   destructive: true,
   budgetMs: 120_000,
   tests: (ctx) => {

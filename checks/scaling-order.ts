@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import { defineCheck, type CheckContext } from "./api.ts";
-import { seconds } from "./support.ts";
+import { seconds, PARAM } from "./support.ts";
 
 interface Params {
   statefulset: string;
@@ -35,6 +35,7 @@ export default defineCheck<Params>({
   id: "scaling-order",
   title: "Scaling adds pods in ordinal order and removes the highest ordinal first",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: { scaleTo: PARAM.podCount, scaleDownTo: PARAM.podCount }, required: ["statefulset", "scaleTo"] },
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {

@@ -19,6 +19,7 @@ export default defineCheck<Params>({
   id: "stable-identity",
   title: "Pods keep their names and hostnames when they are recreated",
   requires: ["statefulset", "pods-ready"],
+  params: { type: "object", properties: {}, required: ["statefulset"] },
   destructive: true,
   budgetMs: 120_000,
   tests: (ctx) => [

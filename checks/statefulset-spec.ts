@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import { defineCheck } from "./api.ts";
-import { listing, mountAt, type ClaimParam } from "./support.ts";
+import { listing, mountAt, type ClaimParam, PARAM } from "./support.ts";
 
 interface Params {
   /** The Service's name when the exercise fixes it; otherwise any existing Service will do. */
@@ -15,6 +15,8 @@ export default defineCheck<Params>({
   id: "statefulset-spec",
   title: "The StatefulSet is specified as the exercise asks",
   requires: [],
+  establishes: ["statefulset"],
+  params: { type: "object", properties: { replicas: { oneOf: [PARAM.podCount, { type: "array", minItems: 1, items: PARAM.podCount }] }, claims: PARAM.claims }, required: ["statefulset", "replicas", "claims"] },
   destructive: false,
   budgetMs: 30_000,
   tests: (ctx) => {

@@ -1,6 +1,16 @@
 /** Small pure helpers shared by check modules (unit-tested in test/unit/checks-support.test.ts). */
 import type { V1Pod, V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
 
+/** Schemas of parameters several checks read (see ParamsSchema in api.ts). */
+export const PARAM = {
+  /** The claims the pods mount: ClaimParam[]. */
+  claims: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["mountPath"], properties: { name: { type: "string" }, mountPath: { type: "string", pattern: "^/" } } } },
+  absolutePath: { type: "string", pattern: "^/" },
+  /** A replica count or an ordinal. */
+  podCount: { type: "integer", minimum: 0, maximum: 10 },
+  port: { type: "integer", minimum: 1, maximum: 65535 },
+} as const;
+
 /** The pod's Ready condition is True. */
 export function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;

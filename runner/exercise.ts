@@ -7,8 +7,11 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { CONTEXT_PARAMS, type CheckDefinition } from "../checks/api.ts";
+import { CHECKS } from "../checks/index.ts";
 import { PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { didYouMean } from "./util/nearest.ts";
 
 export interface ExerciseCheck {
   id: string;
@@ -45,17 +48,73 @@ export interface ExerciseDefinition {
 
 export const EXERCISES_DIR = join(PROJECT_ROOT, "exercises");
 
-let validator: ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
-function validate(data: unknown, file: string): void {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object;
-    validator = new Ajv2020({ allErrors: true }).compile(schema);
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+let definitionValidator: Validator | undefined;
+const paramValidators = new Map<string, Validator>();
+
+function problemsOf(validator: Validator, root: string): string[] {
+  return (validator.errors ?? []).map((e) => `${root}${e.instancePath.replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
+}
+
+function validateDefinition(data: unknown, file: string): void {
+  definitionValidator ??= ajv.compile(JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object) as Validator;
+  if (!definitionValidator(data)) {
+    throw new UsageError(`${file} is not a valid exercise definition: ${problemsOf(definitionValidator, "").join("; ")}`);
   }
-  if (!validator(data)) {
-    const problems = (validator.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ");
-    throw new Error(`${file} is not a valid exercise definition: ${problems}`);
+}
+
+/** Parameters a check accepts: its own and the context's. */
+function acceptedParams(definition: CheckDefinition<unknown>): string[] {
+  return [...Object.keys(CONTEXT_PARAMS), ...Object.keys(definition.params.properties)];
+}
+
+/**
+ * Every check the exercise names exists, and its parameters (the exercise's, merged with the
+ * check's own) are the ones it declares, of the declared types. Problems name the exercise,
+ * the check, the parameter and the nearest valid name.
+ */
+export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "params" | "checks">, file: string): void {
+  const problems: string[] = [];
+  const named: CheckDefinition<unknown>[] = [];
+  for (const config of exercise.checks) {
+    const definition = CHECKS.get(config.id);
+    if (!definition) {
+      problems.push(`check ${config.id} does not exist${didYouMean(config.id, CHECKS.keys())}`);
+      continue;
+    }
+    named.push(definition);
+    for (const key of Object.keys(config.params ?? {})) {
+      if (!acceptedParams(definition).includes(key)) {
+        problems.push(`check ${config.id}: unknown parameter ${key}${didYouMean(key, acceptedParams(definition))}; it reads ${acceptedParams(definition).join(", ")}`);
+      }
+    }
   }
+  const readByAny = new Set(named.flatMap(acceptedParams));
+  for (const key of Object.keys(exercise.params ?? {})) {
+    if (!readByAny.has(key)) problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}`);
+  }
+  for (const config of exercise.checks) {
+    const definition = CHECKS.get(config.id);
+    if (!definition) continue;
+    const accepted = acceptedParams(definition);
+    const merged = Object.fromEntries(Object.entries({ ...exercise.params, ...config.params }).filter(([k]) => accepted.includes(k)));
+    let validator = paramValidators.get(definition.id);
+    if (!validator) {
+      validator = ajv.compile({ ...definition.params, properties: { ...CONTEXT_PARAMS, ...definition.params.properties } }) as Validator;
+      paramValidators.set(definition.id, validator);
+    }
+    if (!validator(merged)) {
+      for (const e of validator.errors ?? []) {
+        const missing = (e as { params?: { missingProperty?: string } }).params?.missingProperty;
+        problems.push(missing
+          ? `check ${config.id}: parameter ${missing} is required (in params or in the check's own params)`
+          : `check ${config.id}: parameter ${e.instancePath.slice(1).replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
+      }
+    }
+  }
+  if (problems.length) throw new UsageError(`${file}: exercise ${exercise.id}: ${problems.join("; ")}`);
 }
 
 export function listExercises(): string[] {
@@ -73,9 +132,10 @@ export function loadExercise(id: string): ExerciseDefinition {
   const dir = join(EXERCISES_DIR, id);
   const file = join(dir, "exercise.yaml");
   const data = parse(readFileSync(file, "utf8")) as unknown;
-  validate(data, file);
+  validateDefinition(data, file);
   const definition = { ...(data as Omit<ExerciseDefinition, "dir">), dir };
-  if (definition.id !== id) throw new Error(`${file}: id ${definition.id} does not match its folder ${id}`);
+  if (definition.id !== id) throw new UsageError(`${file}: id ${definition.id} does not match its folder ${id}`);
+  validateCheckParams(definition, file);
   return definition;
 }
 
