@@ -20,6 +20,7 @@ import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
+import { MIRROR_PROXY_CONF, mirrorProxyConf } from "./mirror-proxy.ts";
 import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
 
 const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
@@ -140,6 +141,7 @@ async function imageHash(kit: string, rootfs: string): Promise<string> {
   const hash = createHash("sha256").update(`image\0${kit}\0${rootfs}\0${RECIPE_VERSION}\0`);
   hash.update(JSON.stringify(WORKLOAD_IMAGES));
   hash.update(MIRRORED_REGISTRIES.join(","));
+  hash.update(mirrorProxyConf());
   await hashTree(hash, SOURCE_DIR, (rel) => rel.startsWith("kit") || rel.startsWith("runc-wrapper"));
   return hash.digest("hex").slice(0, 16);
 }
@@ -444,6 +446,7 @@ async function assembleImage(
     await mkdir(join(context, "files/etc/containerd/certs.d", host), { recursive: true });
     await writeFile(join(context, "files/etc/containerd/certs.d", host, "hosts.toml"), hostsToml(host));
   }
+  await writeFile(join(context, "files", MIRROR_PROXY_CONF), mirrorProxyConf());
   await chmod(join(context, "files/usr/local/bin/kubegrade-node"), 0o755);
 
   await writeFile(
