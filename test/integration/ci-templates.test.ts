@@ -1,23 +1,80 @@
 /**
- * Each pipeline template's grading command, run locally as the pipeline would run it:
- * the project stands in for the clone of kubegrade, a copy of a fixture for the student's
- * repository, the shared test cluster (through KUBEGRADE_CLUSTER=kubeconfig) for k3s.
- * Then the files the pipeline publishes are checked.
+ * Each template in ci/ run the way its platform runs it, on the shared test cluster, and
+ * the files that platform reads checked against its documented contract:
+ *
+ * - Classroom 50: `python3 autograder.py` in the student's checkout with the runner's
+ *   environment (wiki "Advanced Autograding", "Contract"); result.json against
+ *   classroom50/result/v1, the exit code as the runner reads it.
+ * - GitHub Actions: the workflow's `run` steps in order (a failed step skips the rest but
+ *   `if: always()`), each in `bash -eo pipefail` with GITHUB_STEP_SUMMARY / GITHUB_OUTPUT
+ *   files; their stdout read as the runner reads workflow commands (honouring
+ *   ::stop-commands::), the annotations checked against the manifest's real lines.
+ * - GitLab: the job's before_script and script with its variables and CI_PROJECT_DIR; the
+ *   JUnit `file` attributes and the Code Quality report against the manifest's lines.
+ * - Gradescope: setup.sh, then run_autograder, in a directory laid out as /autograder
+ *   (AUTOGRADER_ROOT), grading on the shared cluster through a kubeconfig of an identity
+ *   holding only the README's pre-created-namespace rights.
+ *
+ * What npm installs is a stand-in for the published package: a package named kubegrade
+ * whose bin runs this checkout's CLI (the templates install KUBEGRADE_PACKAGE; here it is
+ * that directory).
  */
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject, type V1PolicyRule } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { execa } from "execa";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../runner/config.ts";
+import { objectsFromYaml } from "../../runner/kube/apply.ts";
+import { waitUntil } from "../../runner/util/wait.ts";
+import { expectValid, schemaValidator } from "../unit/reporters/support.ts";
 import { sharedCluster } from "./hooks.ts";
+
+interface Run {
+  exitCode: number;
+  stdout: string;
+  all: string;
+}
+
+/** The environment a CI machine gives: no npm_* of the `npm test` running us, Node 24 first on PATH. */
+function machineEnv(extra: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^npm_/i.test(key) || key === "INIT_CWD") continue;
+    env[key] = value;
+  }
+  const path = (process.env.PATH ?? "").split(delimiter).filter((d) => d && !d.startsWith(PROJECT_ROOT));
+  env.PATH = [dirname(process.execPath), ...path].join(delimiter);
+  for (const [key, value] of Object.entries({ CI: "true", NO_COLOR: "1", ...extra })) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+async function run(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
+  const result = await execa(file, args, { cwd, env, extendEnv: false, reject: false, all: true, stdin: "ignore" });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all ?? "") };
+}
+
+/** A directory npm installs as "kubegrade": its bin runs this checkout's CLI on the Node running the tests. */
+async function standInPackage(root: string): Promise<string> {
+  const dir = join(root, "kubegrade-package");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "kubegrade", version: "0.0.0-checkout", bin: { kubegrade: "kubegrade.sh" } }));
+  await writeFile(join(dir, "kubegrade.sh"), `#!/bin/sh\nexec "${process.execPath}" "${join(PROJECT_ROOT, "runner/cli.ts")}" "$@"\n`);
+  await chmod(join(dir, "kubegrade.sh"), 0o755);
+  return dir;
+}
 
 interface Workspace {
   root: string;
   repo: string;
-  env: Record<string, string>;
+  kubeconfig: string;
+  package: string;
 }
 
 async function workspace(fixture: string): Promise<Workspace> {
@@ -26,85 +83,444 @@ async function workspace(fixture: string): Promise<Workspace> {
   await cp(join(PROJECT_ROOT, "fixtures", fixture, "submission"), repo, { recursive: true });
   const kubeconfig = join(root, "kubeconfig");
   await writeFile(kubeconfig, sharedCluster().kubeConfigYaml, { mode: 0o600 });
-  return { root, repo, env: { KUBEGRADE_CLUSTER: "kubeconfig", KUBECONFIG: kubeconfig, CI: "true", NO_COLOR: "1" } };
+  return { root, repo, kubeconfig, package: await standInPackage(root) };
 }
 
-async function run(command: string, env: Record<string, string>): Promise<{ exitCode: number; output: string }> {
-  const result = await execa("bash", ["-c", command], { env: { ...process.env, ...env }, reject: false, all: true });
-  return { exitCode: result.exitCode ?? -1, output: String(result.all ?? "") };
+/** The student's repository as a git checkout with one commit made at `when`. */
+async function commit(repo: string, when: string): Promise<string> {
+  const env = { GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when };
+  const git = (args: string[]) => execa("git", ["-C", repo, ...args], { env });
+  await git(["init", "-q", "-b", "main"]);
+  await git(["add", "."]);
+  await git(["-c", "user.email=student@example.invalid", "-c", "user.name=student", "commit", "-qm", "my StatefulSet"]);
+  return (await git(["rev-parse", "HEAD"])).stdout.trim();
 }
+
+function lineOf(path: string, line: number): string {
+  return readFileSync(path, "utf8").split(/\r?\n/)[line - 1] ?? "";
+}
+
+// ---------------------------------------------------------------------------------------
 
 describe("ci templates", function () {
-  it("GitHub Classroom: the Grade step passes the reference and publishes the Classroom result, summary and reports", async function () {
-    const workflow = parse(await readFile(join(PROJECT_ROOT, "ci/github/classroom.yml"), "utf8")) as {
-      env: Record<string, string>;
-      jobs: { grade: { steps: { id?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] } };
-    };
-    const steps = workflow.jobs.grade.steps;
-    const grade = steps.find((s) => s.id === "kubegrade");
-    expect(grade?.run, "a step with id kubegrade runs the grade").to.be.a("string");
-    const reporter = steps.find((s) => s.uses?.startsWith("classroom-resources/autograding-grading-reporter"));
-    expect(reporter?.with?.runners).to.equal("kubegrade");
-    expect(reporter?.env?.KUBEGRADE_RESULTS).to.include("steps.kubegrade.outputs.result");
+  describe("Classroom 50: autograder.py as the runner invokes it", function () {
+    const validate = schemaValidator(join(PROJECT_ROOT, "test/unit/reporters/classroom50-result.schema.json"));
+    const COMMITTED = "2026-11-30T21:15:42Z";
 
-    const ws = await workspace(join("web", "reference"));
-    try {
+    /** The runner's invocation: `python3 autograder.py` from the bundle, cwd the checkout (wiki "Contract"). */
+    async function autograde(ws: Workspace, extra: Record<string, string> = {}): Promise<Run> {
+      const bundle = join(ws.root, "bundle", "statefulsets");
+      await mkdir(bundle, { recursive: true });
+      await cp(join(PROJECT_ROOT, "ci/classroom50/autograder.py"), join(bundle, "autograder.py"));
       const runnerTemp = join(ws.root, "runner-temp");
-      await mkdir(runnerTemp);
-      await symlink(PROJECT_ROOT, join(runnerTemp, "kubegrade")); // stands in for the clone + npm ci
-      const env = {
-        ...workflow.env,
-        ...ws.env,
-        RUNNER_TEMP: runnerTemp,
-        GITHUB_WORKSPACE: ws.repo,
+      await mkdir(runnerTemp, { recursive: true });
+      const tag = "submit/2026-11-30T21-16-00Z-a1b2c3d";
+      const repoUrl = "https://github.com/k8s-course/k8s-fall-2026-statefulsets-alice";
+      const env = machineEnv({
+        CLASSROOM: "k8s-fall-2026",
+        ASSIGNMENT: "statefulsets",
+        SUBMISSION_TAG: tag,
+        PAGES_BASE_URL: "https://k8s-course.github.io/classroom50",
+        USERNAME: "alice",
+        OWNER: "alice",
+        ASSIGNMENT_TYPE: "individual",
+        COMMIT_URL: `${repoUrl}/commit/a1b2c3d`,
+        RELEASE_URL: `${repoUrl}/releases/tag/${encodeURIComponent(tag)}`,
+        REVIEW_URL: `${repoUrl}/compare/0000000...a1b2c3d`,
+        CLASSROOM50_BUNDLE_DIR: bundle,
+        GITHUB_ACTIONS: "true",
         GITHUB_OUTPUT: join(ws.root, "github-output"),
-        GITHUB_STEP_SUMMARY: join(ws.root, "step-summary.md"),
-      };
-      const result = await run(grade!.run!, env);
-      expect(result.exitCode, result.output).to.equal(0);
-
-      const output = await readFile(env.GITHUB_OUTPUT, "utf8");
-      const line = output.split("\n").find((l) => l.startsWith("result="));
-      expect(line, "result=… in $GITHUB_OUTPUT").to.be.a("string");
-      const classroom = JSON.parse(Buffer.from(line!.slice("result=".length), "base64").toString("utf8")) as {
-        status: string; max_score: number; tests: { score?: number }[];
-      };
-      expect(classroom.status).to.equal("pass");
-      expect(classroom.max_score).to.equal(100);
-      expect(classroom.tests.reduce((s, t) => s + (t.score ?? 0), 0)).to.equal(100);
-
-      expect(await readFile(env.GITHUB_STEP_SUMMARY, "utf8")).to.match(/\| A headless Service .*\(headless-service\) \| ✅ passed \| 10\/10 \|/);
-      const report = JSON.parse(await readFile(join(ws.repo, "kubegrade/report.json"), "utf8")) as { score: number; passed: boolean };
-      expect(report).to.include({ score: 100, passed: true });
-      expect(await readFile(join(ws.repo, "kubegrade/junit.xml"), "utf8")).to.include("<testsuite");
-      expect(existsSync(join(ws.repo, "kubegrade/report.html"))).to.equal(true);
-    } finally {
-      await rm(ws.root, { recursive: true, force: true });
+        RUNNER_TEMP: runnerTemp,
+        KUBEGRADE_PACKAGE: ws.package,
+        KUBEGRADE_CLUSTER: "kubeconfig",
+        KUBECONFIG: ws.kubeconfig,
+        ...extra,
+      });
+      return run("python3", [join(bundle, "autograder.py")], ws.repo, env);
     }
+
+    interface Result {
+      classroom: string;
+      owner: string;
+      datetime: string;
+      score: number;
+      "max-score": number;
+      tests: { "test-name": string; passed: boolean; score: number; "max-score": number; message: string; check?: string }[];
+    }
+
+    /** result.json as Classroom 50's runner validates it: the v1 schema plus its cross-field rules. */
+    async function readResult(ws: Workspace): Promise<Result> {
+      const result = JSON.parse(await readFile(join(ws.repo, "result.json"), "utf8")) as Result;
+      expectValid(validate, result, "result.json");
+      expect(result.score).to.be.at.most(result["max-score"]);
+      expect(result.score).to.equal(result.tests.reduce((s, t) => s + t.score, 0));
+      expect(result["max-score"]).to.equal(result.tests.reduce((s, t) => s + t["max-score"], 0));
+      for (const t of result.tests) expect(t.score).to.be.at.most(t["max-score"]);
+      return result;
+    }
+
+    it("the reference: exit 0, result.json v1 with 100/100, the commit's date, release-body.md", async function () {
+      const ws = await workspace("web/reference");
+      try {
+        await commit(ws.repo, COMMITTED);
+        const result = await autograde(ws);
+        expect(result.exitCode, result.all).to.equal(0);
+        const json = await readResult(ws);
+        expect(json).to.include({ classroom: "k8s-fall-2026", owner: "alice", datetime: COMMITTED, score: 100, "max-score": 100 });
+        expect(json.tests.every((t) => t.passed)).to.equal(true);
+        expect(await readFile(join(ws.repo, "release-body.md"), "utf8")).to.match(/\| A headless Service .*\(headless-service\) \| ✅ passed \| 10\/10 \|/);
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+
+    it("a failing submission: exit 0 (graded), the failed test with kubegrade's feedback", async function () {
+      const ws = await workspace("web/two-replicas");
+      try {
+        await commit(ws.repo, COMMITTED);
+        const result = await autograde(ws);
+        expect(result.exitCode, result.all).to.equal(0);
+        const json = await readResult(ws);
+        expect(json.score).to.equal(85);
+        const spec = json.tests.find((t) => t.check === "statefulset-spec");
+        expect(spec).to.include({ passed: false, score: 0 });
+        expect(spec?.message).to.include("spec.replicas: 2");
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+
+    it("a refused submission is graded (exit 0, 0 points); a student's own result.json never counts", async function () {
+      const ws = await workspace("web/invalid-yaml");
+      try {
+        await writeFile(join(ws.repo, "result.json"), JSON.stringify({ schema: "classroom50/result/v1", score: 100, "max-score": 100 }));
+        await commit(ws.repo, COMMITTED);
+        const result = await autograde(ws);
+        expect(result.exitCode, result.all).to.equal(0);
+        const json = await readResult(ws);
+        expect(json.score).to.equal(0);
+        expect(json["max-score"]).to.equal(100);
+        expect(json.tests[0]).to.include({ "test-name": "Submission accepted", passed: false });
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+
+    it("a cluster that cannot be reached is an infrastructure error: non-zero exit, never a score", async function () {
+      const ws = await workspace("web/reference");
+      try {
+        await commit(ws.repo, COMMITTED);
+        const dead = new KubeConfig();
+        dead.loadFromOptions({
+          clusters: [{ name: "gone", server: "https://127.0.0.1:9", skipTLSVerify: true }],
+          users: [{ name: "u", token: "t" }],
+          contexts: [{ name: "gone", cluster: "gone", user: "u" }],
+          currentContext: "gone",
+        });
+        const kubeconfig = join(ws.root, "dead.kubeconfig");
+        await writeFile(kubeconfig, dead.exportConfig());
+        const result = await autograde(ws, { KUBECONFIG: kubeconfig });
+        expect(result.exitCode, result.all).to.not.equal(0);
+        expect(result.all).to.include("::error::kubegrade autograder: ");
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+
+    it("runtime.json asks for what the grade needs: a hosted Linux runner (Docker) and Node 24", async function () {
+      const runtime = JSON.parse(await readFile(join(PROJECT_ROOT, "ci/classroom50/runtime.json"), "utf8")) as Record<string, unknown>;
+      expect(runtime).to.deep.equal({ "runs-on": "ubuntu-latest", node: "24" });
+    });
   });
 
-  it("GitLab: the script grades a failing submission, fails the job and still publishes the JUnit report", async function () {
-    const pipeline = parse(await readFile(join(PROJECT_ROOT, "ci/gitlab/kubegrade.gitlab-ci.yml"), "utf8")) as {
-      kubegrade: { variables: Record<string, string>; script: string[]; artifacts: { when: string; reports: { junit: string }; paths: string[] } };
-    };
-    const job = pipeline.kubegrade;
-    expect(job.artifacts.when).to.equal("always");
-    const ws = await workspace(join("web", "two-replicas"));
-    try {
-      await symlink(PROJECT_ROOT, join(ws.root, "kubegrade"));
-      // The job clones kubegrade to /tmp/kubegrade; here that path points at the project.
-      const script = job.script.join("\n").replaceAll("/tmp/kubegrade", join(ws.root, "kubegrade"));
-      const env = { ...job.variables, ...ws.env, CI_PROJECT_DIR: ws.repo };
-      delete (env as Record<string, string | undefined>).DOCKER_HOST;
-      const result = await run(script, env);
-      expect(result.exitCode, result.output).to.equal(1);
-      const junit = await readFile(join(ws.repo, job.artifacts.reports.junit), "utf8");
-      expect(junit).to.include('name="statefulset-spec"');
-      expect(junit).to.include("<failure");
-      expect(junit).to.include("spec.replicas: 2");
-      for (const path of job.artifacts.paths) expect(existsSync(join(ws.repo, path)), path).to.equal(true);
-    } finally {
-      await rm(ws.root, { recursive: true, force: true });
+  // -------------------------------------------------------------------------------------
+
+  describe("GitHub Actions: the workflow's run steps", function () {
+    interface Step {
+      name?: string;
+      run?: string;
+      uses?: string;
+      if?: string;
+      env?: Record<string, string>;
     }
+
+    /** Workflow commands as the runner reads a step's stdout: `::name props::data`, none while stopped. */
+    function workflowCommands(stdout: string): { name: string; props: Record<string, string>; data: string }[] {
+      const out: { name: string; props: Record<string, string>; data: string }[] = [];
+      let stoppedBy: string | undefined;
+      const unescape = (s: string) => s.replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+      for (const line of stdout.split("\n")) {
+        if (stoppedBy !== undefined) {
+          if (line.trim() === `::${stoppedBy}::`) stoppedBy = undefined;
+          continue;
+        }
+        const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line.trim());
+        if (!m) continue;
+        if (m[1] === "stop-commands") {
+          stoppedBy = m[3];
+          continue;
+        }
+        const props = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((p) => [p.slice(0, p.indexOf("=")), unescape(p.slice(p.indexOf("=") + 1))]));
+        out.push({ name: m[1], props, data: unescape(m[3]) });
+      }
+      return out;
+    }
+
+    it("a failing submission: the job fails, the summary and JUnit are written, each error sits on the manifest line it names", async function () {
+      const workflow = parse(await readFile(join(PROJECT_ROOT, "ci/github/kubegrade.yml"), "utf8")) as {
+        env: Record<string, string>;
+        jobs: { grade: { steps: Step[] } };
+      };
+      const steps = workflow.jobs.grade.steps;
+      expect(steps.map((s) => s.uses).filter(Boolean)).to.deep.equal(["actions/checkout@v4", "actions/setup-node@v4", "actions/upload-artifact@v4"]);
+      expect(JSON.stringify(workflow), "no retired GitHub Classroom step").to.not.include("autograding");
+
+      const ws = await workspace("web/two-replicas");
+      try {
+        const summary = join(ws.root, "step-summary.md");
+        const env = machineEnv({
+          ...workflow.env,
+          KUBEGRADE_PACKAGE: ws.package,
+          KUBEGRADE_CLUSTER: "kubeconfig",
+          KUBECONFIG: ws.kubeconfig,
+          GITHUB_ACTIONS: "true",
+          GITHUB_WORKSPACE: ws.repo,
+          GITHUB_STEP_SUMMARY: summary,
+          GITHUB_OUTPUT: join(ws.root, "github-output"),
+          RUNNER_TEMP: join(ws.root, "runner-temp"),
+        });
+        await writeFile(summary, "");
+        let failed = false;
+        const results: { name: string; exitCode: number; stdout: string; all: string }[] = [];
+        for (const step of steps) {
+          if (step.run === undefined) continue;
+          if (failed && step.if !== "always()") continue;
+          // GitHub's default shell for `run` on Linux: bash --noprofile --norc -eo pipefail {0}.
+          const result = await run("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], ws.repo, { ...env, ...step.env });
+          results.push({ name: step.name ?? "", ...result });
+          if (result.exitCode !== 0) failed = true;
+        }
+        const byName = (name: string) => results.find((r) => r.name === name);
+        expect(byName("Install kubegrade")?.exitCode, byName("Install kubegrade")?.all).to.equal(0);
+        expect(byName("Grade")?.exitCode, byName("Grade")?.all).to.equal(1);
+
+        const commands = results.flatMap((r) => workflowCommands(r.stdout));
+        const errors = commands.filter((c) => c.name === "error");
+        const spec = errors.find((c) => c.props.title?.includes("(statefulset-spec)"));
+        expect(spec?.props.file).to.equal("web.yaml");
+        expect(lineOf(join(ws.repo, "web.yaml"), Number(spec?.props.line))).to.match(/^\s+replicas: 2$/);
+        expect(spec?.data).to.include("StatefulSet web has spec.replicas: 2");
+        for (const c of errors.filter((e) => e.props.file !== undefined && e.props.line !== undefined)) {
+          expect(existsSync(join(ws.repo, c.props.file)), c.props.file).to.equal(true);
+          expect(lineOf(join(ws.repo, c.props.file), Number(c.props.line)).trim(), `${c.props.file}:${c.props.line}`).to.not.equal("");
+        }
+
+        expect(await readFile(summary, "utf8")).to.match(/\| The StatefulSet .*\(statefulset-spec\) \| ❌ failed \| 0\/15 \|/);
+        expect(await readFile(join(ws.repo, "kubegrade/junit.xml"), "utf8")).to.include('name="statefulset-spec" file="web.yaml" line="21"');
+        expect(JSON.parse(await readFile(join(ws.repo, "kubegrade/report.json"), "utf8"))).to.include({ score: 85, passed: false });
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  // -------------------------------------------------------------------------------------
+
+  describe("GitLab: the job's script", function () {
+    it("a failing submission: the job fails; JUnit names the manifest, Code Quality points at its line", async function () {
+      const pipeline = parse(await readFile(join(PROJECT_ROOT, "ci/gitlab/kubegrade.gitlab-ci.yml"), "utf8")) as {
+        kubegrade: {
+          variables: Record<string, string>;
+          before_script: string[];
+          script: string[];
+          artifacts: { when: string; paths: string[]; reports: { junit: string; codequality: string } };
+        };
+      };
+      const job = pipeline.kubegrade;
+      expect(job.artifacts.when).to.equal("always");
+      const ws = await workspace("web/two-replicas");
+      try {
+        const variables = { ...job.variables, DOCKER_HOST: undefined, DOCKER_TLS_CERTDIR: undefined };
+        const env = machineEnv({
+          ...variables,
+          KUBEGRADE_PACKAGE: ws.package,
+          KUBEGRADE_CLUSTER: "kubeconfig",
+          KUBECONFIG: ws.kubeconfig,
+          GITLAB_CI: "true",
+          CI_PROJECT_DIR: ws.repo,
+        });
+        // The runner runs before_script and script in one shell that stops at the first failure.
+        const script = [...job.before_script, ...job.script].join("\n");
+        const result = await run("bash", ["-e", "-c", script], ws.repo, env);
+        expect(result.exitCode, result.all).to.equal(1);
+        for (const path of job.artifacts.paths) expect(existsSync(join(ws.repo, path)), path).to.equal(true);
+
+        const junit = await readFile(join(ws.repo, job.artifacts.reports.junit), "utf8");
+        expect(junit).to.include('name="statefulset-spec" file="web.yaml" line="21"');
+        expect(junit).to.include("spec.replicas: 2");
+
+        const issues = JSON.parse(await readFile(join(ws.repo, job.artifacts.reports.codequality), "utf8")) as {
+          description: string; check_name: string; fingerprint: string; severity: string; location: { path: string; lines: { begin: number } };
+        }[];
+        expect(issues).to.not.be.empty;
+        for (const issue of issues) {
+          // GitLab's documented fields and values.
+          expect(issue.description).to.be.a("string").and.not.equal("");
+          expect(issue.check_name).to.match(/^kubegrade\//);
+          expect(issue.fingerprint).to.be.a("string").and.not.equal("");
+          expect(["info", "minor", "major", "critical", "blocker"]).to.include(issue.severity);
+          expect(existsSync(join(ws.repo, issue.location.path)), issue.location.path).to.equal(true);
+          expect(lineOf(join(ws.repo, issue.location.path), issue.location.lines.begin).trim()).to.not.equal("");
+        }
+        expect(new Set(issues.map((i) => i.fingerprint)).size).to.equal(issues.length);
+        const spec = issues.find((i) => i.check_name === "kubegrade/statefulset-spec");
+        expect(spec?.location.path).to.equal("web.yaml");
+        expect(lineOf(join(ws.repo, "web.yaml"), spec?.location.lines.begin ?? 0)).to.match(/^\s+replicas: 2$/);
+      } finally {
+        await rm(ws.root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  // -------------------------------------------------------------------------------------
+
+  describe("Gradescope: setup.sh and run_autograder in a directory laid out as /autograder", function () {
+    const id = Math.random().toString(36).slice(2, 7);
+    const graderNs = `kg-gs-grader-${id}`;
+    const pool = [`kg-gs-${id}-1`, `kg-gs-${id}-2`];
+    const readsName = `kubegrade-gs-reads-${id}`;
+    let admin: KubeConfig;
+    let root: string;
+    let graderKubeconfig: string;
+
+    /** The README's pre-created-namespaces YAML, as an administrator would apply it. */
+    function documentedRules(kind: string, name: string): V1PolicyRule[] {
+      const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+      const start = readme.indexOf("#### Pre-created namespaces");
+      const section = readme.slice(start, readme.indexOf("\n## ", start));
+      const objects: KubernetesObject[] = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((m) => objectsFromYaml(m[1]));
+      const found = objects.find((o) => o.kind === kind && o.metadata?.name === name) as { rules?: V1PolicyRule[] } | undefined;
+      expect(found?.rules, `README: ${kind} ${name}`).to.be.an("array").that.is.not.empty;
+      return found!.rules!;
+    }
+
+    before(async function () {
+      this.timeout(120_000);
+      admin = sharedCluster().kubeConfig;
+      root = await mkdtemp(join(tmpdir(), "kubegrade-gradescope-"));
+      const core = admin.makeApiClient(CoreV1Api);
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      const subject = { kind: "ServiceAccount", name: "grader", namespace: graderNs };
+      await core.createNamespace({ body: { metadata: { name: graderNs } } });
+      await waitUntil("ServiceAccount default made", 30_000, async () =>
+        (await core.readNamespacedServiceAccount({ name: "default", namespace: graderNs }).catch(() => undefined)) ? true : { pending: "not yet" });
+      await core.createNamespacedServiceAccount({ namespace: graderNs, body: { metadata: { name: "grader" } } });
+      for (const name of pool) {
+        await core.createNamespace({ body: { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } } });
+        await rbac.createNamespacedRole({ namespace: name, body: { metadata: { name: "kubegrade-grader" }, rules: documentedRules("Role", "kubegrade-grader") } });
+        await rbac.createNamespacedRoleBinding({
+          namespace: name,
+          body: { metadata: { name: "kubegrade-grader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubegrade-grader" }, subjects: [subject] },
+        });
+      }
+      await rbac.createClusterRole({ body: { metadata: { name: readsName }, rules: documentedRules("ClusterRole", "kubegrade-grader-cluster-reads") } });
+      await rbac.createClusterRoleBinding({
+        body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: readsName }, subjects: [subject] },
+      });
+      await rbac.createNamespacedRole({ namespace: "kube-system", body: { metadata: { name: readsName }, rules: documentedRules("Role", "kubegrade-grader-dns-reads") } });
+      await rbac.createNamespacedRoleBinding({
+        namespace: "kube-system",
+        body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: readsName }, subjects: [subject] },
+      });
+      const token = await core.createNamespacedServiceAccountToken({ name: "grader", namespace: graderNs, body: { spec: { audiences: [], expirationSeconds: 7200 } } });
+      const cluster = admin.getCurrentCluster();
+      if (!cluster) throw new Error("no current cluster");
+      const grader = new KubeConfig();
+      grader.loadFromOptions({
+        clusters: [cluster],
+        users: [{ name: "grader", token: token.status?.token }],
+        contexts: [{ name: "grader", cluster: cluster.name, user: "grader" }],
+        currentContext: "grader",
+      });
+      graderKubeconfig = grader.exportConfig();
+    });
+
+    after(async function () {
+      this.timeout(120_000);
+      if (root) await rm(root, { recursive: true, force: true });
+      if (!admin) return;
+      const core = admin.makeApiClient(CoreV1Api);
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      for (const name of [...pool, graderNs]) await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => {});
+      await rbac.deleteClusterRoleBinding({ name: readsName }).catch(() => {});
+      await rbac.deleteClusterRole({ name: readsName }).catch(() => {});
+      await rbac.deleteNamespacedRoleBinding({ name: readsName, namespace: "kube-system" }).catch(() => {});
+      await rbac.deleteNamespacedRole({ name: readsName, namespace: "kube-system" }).catch(() => {});
+    });
+
+    /** /autograder as Gradescope lays it out: source/ (the autograder zip), submission/, results/. */
+    async function autograderDir(name: string, fixture: string, namespaces: string[]): Promise<string> {
+      const dir = join(root, name);
+      await mkdir(join(dir, "source"), { recursive: true });
+      await mkdir(join(dir, "results"), { recursive: true });
+      for (const f of ["setup.sh", "run_autograder", "kubegrade.env"]) await cp(join(PROJECT_ROOT, "ci/gradescope", f), join(dir, "source", f));
+      const settings = (await readFile(join(dir, "source/kubegrade.env"), "utf8"))
+        .replace(/^KUBEGRADE_PACKAGE=.*$/m, `KUBEGRADE_PACKAGE=${await standInPackage(root)}`)
+        .replace(/^KUBEGRADE_NAMESPACES=.*$/m, `KUBEGRADE_NAMESPACES="${namespaces.join(" ")}"`);
+      await writeFile(join(dir, "source/kubegrade.env"), settings);
+      await writeFile(join(dir, "source/kubeconfig"), graderKubeconfig, { mode: 0o600 });
+      await cp(join(PROJECT_ROOT, "fixtures", fixture, "submission"), join(dir, "submission"), { recursive: true });
+      const setup = await run("bash", [join(dir, "source/setup.sh")], join(dir, "source"), machineEnv({ AUTOGRADER_ROOT: dir }));
+      expect(setup.exitCode, setup.all).to.equal(0);
+      return dir;
+    }
+
+    interface Results {
+      score: number;
+      output: string;
+      tests: { name: string; status: string; score: number; max_score: number }[];
+    }
+
+    /** Gradescope's harness: cd source, run run_autograder, read results/results.json. */
+    async function runAutograder(dir: string): Promise<{ run: Run; results: Results }> {
+      const result = await run(join(dir, "source/run_autograder"), [], join(dir, "source"), machineEnv({ AUTOGRADER_ROOT: dir, KUBECONFIG: undefined }));
+      expect(result.exitCode, result.all).to.equal(0);
+      expect(result.stdout, "nothing on stdout").to.equal("");
+      const text = await readFile(join(dir, "results/results.json"), "utf8");
+      return { run: result, results: JSON.parse(text) as Results };
+    }
+
+    it("the reference graded in the first free namespace: results.json with full marks, the namespace left empty", async function () {
+      const dir = await autograderDir("reference", "web/reference", pool);
+      const { results } = await runAutograder(dir);
+      expect(results.score).to.equal(100);
+      expect(results.tests).to.have.length(7);
+      expect(results.tests.every((t) => t.status === "passed")).to.equal(true);
+      const core = admin.makeApiClient(CoreV1Api);
+      expect((await core.listNamespacedPod({ namespace: pool[0] })).items).to.deep.equal([]);
+    });
+
+    it("a namespace in use is skipped for the next; a failing submission gets its feedback", async function () {
+      const core = admin.makeApiClient(CoreV1Api);
+      await core.createNamespacedConfigMap({ namespace: pool[0], body: { metadata: { name: "in-use" }, data: {} } });
+      try {
+        const dir = await autograderDir("busy", "web/two-replicas", pool);
+        const { run: result, results } = await runAutograder(dir);
+        expect(result.all).to.include(`namespace ${pool[0]}`);
+        expect(results.score).to.equal(85);
+        const spec = results.tests.find((t) => t.name.startsWith("The StatefulSet"));
+        expect(spec).to.include({ status: "failed", score: 0 });
+      } finally {
+        await core.deleteNamespacedConfigMap({ name: "in-use", namespace: pool[0] }).catch(() => {});
+      }
+    });
+
+    it("no usable namespace: results.json still written, saying it is not the student's fault", async function () {
+      const dir = await autograderDir("none", "web/reference", [`kg-gs-${id}-missing`]);
+      const { results } = await runAutograder(dir);
+      expect(results.score).to.equal(0);
+      expect(results.output).to.include("not a problem with your submission");
+      expect(results.tests).to.deep.equal([]);
+    });
   });
 });
