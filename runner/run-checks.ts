@@ -34,27 +34,34 @@ export function planChecks(exercise: ExerciseDefinition): Planned[] {
   return [...planned.filter((p) => !p.definition.destructive), ...planned.filter((p) => p.definition.destructive)];
 }
 
+export interface Unmet {
+  /** In a few words: "StatefulSet web does not exist". */
+  reason: string;
+  /** What was seen, when more than the reason (the pods' states). */
+  detail?: string;
+}
+
 /** Why a prerequisite is not met, or undefined when it is. Memoized per grade. */
-async function unmet(session: GradeSession, requirement: Requirement): Promise<string | undefined> {
+async function unmet(session: GradeSession, requirement: Requirement): Promise<Unmet | undefined> {
   const ctx = createCheckContext<{ service?: string; statefulset?: string }>(session);
   const key = `gate:${requirement}`;
-  let result = session.memo.get(key) as Promise<string | undefined> | undefined;
+  let result = session.memo.get(key) as Promise<Unmet | undefined> | undefined;
   if (!result) {
-    result = (async () => {
+    result = (async (): Promise<Unmet | undefined> => {
       switch (requirement) {
         case "service": {
           const name = await ctx.serviceName();
           const svc = name ? await ctx.core.readNamespacedService({ name, namespace: ctx.namespace }).catch(() => undefined) : undefined;
-          return svc ? undefined : `the Service ${name ?? "governing the StatefulSet"} does not exist (see headless-service).`;
+          return svc ? undefined : { reason: name ? `the Service ${name} does not exist` : "no Service governs the StatefulSet" };
         }
         case "statefulset":
-          return (await ctx.statefulSet()) ? undefined : `StatefulSet ${ctx.params.statefulset} does not exist (see statefulset-spec).`;
+          return (await ctx.statefulSet()) ? undefined : { reason: `StatefulSet ${ctx.params.statefulset} does not exist` };
         case "pods-ready":
           try {
             await ctx.podsReady();
             return undefined;
           } catch (error) {
-            if (error instanceof AssertionError) return `The pods never all became Ready, so this could not be observed (see ordered-creation): ${error.message}`;
+            if (error instanceof AssertionError) return { reason: "the pods never all became Ready", detail: error.message };
             throw error;
           }
       }
@@ -62,6 +69,19 @@ async function unmet(session: GradeSession, requirement: Requirement): Promise<s
     session.memo.set(key, result);
   }
   return result;
+}
+
+/**
+ * The skip text: the reason, and where the student reads more — the exercise's check that
+ * proves this prerequisite, else the first check skipped for it (which carries the detail).
+ * Never a check the exercise does not have, and the detail only once.
+ */
+export function skipText(requirement: Requirement, why: Unmet, plan: Planned[], skipped: string, firstSkipped: Map<Requirement, string>): string {
+  const prover = plan.find((p) => p.definition.establishes?.includes(requirement) && p.definition.id !== skipped);
+  const see = prover?.definition.id ?? firstSkipped.get(requirement);
+  if (see) return `${why.reason} (see ${see}).`;
+  firstSkipped.set(requirement, skipped);
+  return `${why.reason}${why.detail ? `: ${why.detail}` : "."}`;
 }
 
 class SilentReporter extends Mocha.reporters.Base {}
@@ -77,6 +97,7 @@ export async function runChecks(
   const results = new Map<string, CheckResult>();
   const started = new Map<string, number>();
   const skipReasons = new Map<string, string>();
+  const firstSkipped = new Map<Requirement, string>();
   const failures = new Map<string, { assertion: string[]; errors: string[]; evidence: string[] }>();
 
   for (const { config, definition } of plan) {
@@ -90,9 +111,9 @@ export async function runChecks(
       options.progress?.started({ id: definition.id, title: definition.title });
       session.onWait = (detail) => options.progress?.waiting?.(definition.id, detail);
       for (const requirement of definition.requires) {
-        const reason = await unmet(session, requirement);
-        if (reason) {
-          skipReasons.set(definition.id, reason);
+        const why = await unmet(session, requirement);
+        if (why) {
+          skipReasons.set(definition.id, skipText(requirement, why, plan, definition.id, firstSkipped));
           this.skip();
         }
       }
