@@ -61,9 +61,18 @@ export default defineCheck<Params>({
         const file = `${ctx.params.dataPath.replace(/\/+$/, "")}/${token}.txt`;
         const write = await ctx.exec(names[0], ["sh", "-c", `echo ${token} > ${file} && cat ${file}`], { container: mount.container });
         assert(write.stdout.includes(token), `Could not write ${file} in ${names[0]}: ${write.stderr.trim() || write.stdout.trim()}`);
-        const read = await ctx.exec(names[1], ["sh", "-c", `cat ${file} 2>/dev/null || true`], { container: mount.container });
+        // Evidence either way: an answer of "absent" proves isolation; no answer proves nothing
+        // (a pod whose pids limit is full cannot start the shell), and is said so.
+        const read = await ctx.exec(names[1], ["sh", "-c", `if [ -e ${file} ]; then echo present; else echo absent; fi`], { container: mount.container });
+        const answer = read.stdout.trim();
         assert(
-          !read.stdout.includes(token),
+          answer === "absent" || answer === "present",
+          `Could not look for ${file} in ${names[1]}: the command printed ${answer ? `"${answer.slice(0, 200)}"` : "nothing"}` +
+            `${read.stderr.trim() ? ` (${read.stderr.trim().slice(0, 200)})` : ""} — the pod may have no room for another process ` +
+            "(the pids limit per pod: a container that keeps starting processes, such as a fork bomb, fills it).",
+        );
+        assert(
+          answer === "absent",
           `A file written to ${ctx.params.dataPath} in ${names[0]} is visible in ${names[1]}: the pods share one volume. Use a volumeClaimTemplate so each pod gets its own.`,
         );
         await ctx.exec(names[0], ["rm", "-f", file], { container: mount.container }).catch(() => undefined);
