@@ -15,6 +15,7 @@ import { InfrastructureError } from "./errors.ts";
 import { execInPod } from "./kube/exec.ts";
 import { isReady } from "../checks/support.ts";
 import { describePod, podProblem, waitForPodsReady } from "./kube/pods.ts";
+import { explainProbeFailure } from "./kube/probe-advice.ts";
 import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
 import { applyObjects } from "./kube/apply.ts";
 import type { Recorder } from "./recorder.ts";
@@ -186,7 +187,8 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
     const lines: string[] = [];
     for (const name of names) {
       const last = events?.items.filter((e) => e.involvedObject?.name === name && e.involvedObject?.uid === uids.get(name)).at(-1);
-      if (last?.message) lines.push(` ${name}: ${last.message.split("\n")[0].slice(0, 200)} (${last.count ?? 1} times).`);
+      const advice = last?.message && explainProbeFailure(pods?.items.find((p) => p.metadata?.name === name), last.message);
+      if (last?.message) lines.push(` ${name}: ${last.message.split("\n")[0].slice(0, 200)} (${last.count ?? 1} times).${advice ? ` ${advice}` : ""}`);
     }
     return lines.length ? ` Probe failures:${lines.join("")}` : "";
   };

@@ -1,6 +1,7 @@
 import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
 import type { Verdict } from "../../checks/api.ts";
 import { isReady } from "../../checks/support.ts";
+import { explainStartFailure } from "./probe-advice.ts";
 import { waitForObjects } from "./watch.ts";
 
 const HOPELESS_WAITING = new Set([
@@ -35,7 +36,8 @@ export function podProblem(pod: V1Pod, now = Date.now()): string | undefined {
     if (waiting?.reason && HOPELESS_WAITING.has(waiting.reason)) {
       const last = s.lastState?.terminated;
       const lastWords = last ? ` (last exit: ${last.reason ?? "code"} ${last.exitCode})` : "";
-      return `pod ${name}: container ${s.name} is ${waiting.reason}${lastWords}: ${(waiting.message ?? "").split("\n")[0].slice(0, 300)}`;
+      const advice = explainStartFailure(waiting.reason, waiting.message ?? "", last?.exitCode);
+      return `pod ${name}: container ${s.name} is ${waiting.reason}${lastWords}: ${(waiting.message ?? "").split("\n")[0].slice(0, 300)}${advice}`;
     }
     const terminated = s.state?.terminated ?? s.lastState?.terminated;
     if (terminated?.reason === "OOMKilled") {
