@@ -79,6 +79,17 @@ describe("package: kubegrade installed from its packed tarball", function () {
     expect(unwanted, "files that must not be in the package").to.deep.equal([]);
   });
 
+  it("reads nothing from fixtures/, which is not shipped", async function () {
+    // Code that looks a path up under fixtures/ would behave differently installed than from source.
+    const readers: string[] = [];
+    for (const [rel] of await tree(join(installed(), "dist"))) {
+      if (!rel.endsWith(".js")) continue;
+      const text = await readFile(join(installed(), "dist", rel), "utf8");
+      if (/["'`]fixtures["'`/]/.test(text)) readers.push(`dist/${rel}`);
+    }
+    expect(readers, "modules that name the fixtures directory").to.deep.equal([]);
+  });
+
   it("npx kubegrade --version prints the package's version", async function () {
     const result = await npx(["--version"]);
     expect(result.exitCode, result.all).to.equal(0);
