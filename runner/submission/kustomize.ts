@@ -114,7 +114,7 @@ export function explainKustomizeError(message: string): string {
   if (/kubegrade: remote resource|no 'git' program|git cmd/.test(text)) {
     const what = /from '([^']+)'/.exec(text)?.[1];
     return `it refers to a remote resource${what ? ` (${what})` : ""}: the grader builds kustomizations offline, from the submission alone. ` +
-      `Copy those manifests into the submission and list them by path. (kustomize: ${text})`;
+      "Copy those manifests into the submission and list them by path.";
   }
   const outside = /'(\/[^']*)' doesn't exist/.exec(text);
   if (outside && /\.\.\/|'\//.test(text)) {

@@ -23,6 +23,8 @@ interface Expected {
   refusedByApiServer?: boolean;
   verdicts?: Record<string, string>;
   feedback?: Record<string, string>;
+  /** Phrases the report's notes must contain: what was adapted (a List export, a kustomization, another tag). */
+  notes?: string[];
 }
 
 const FIXTURES = join(PROJECT_ROOT, "fixtures");
@@ -58,6 +60,7 @@ for (const exercise of readdirSync(FIXTURES).filter((e) => existsSync(join(FIXTU
         expect(report.infrastructureError, "infrastructure error").to.equal(undefined);
         expect(exitCodeForReport(report), summary || refusalText(report)).to.equal(expected.exitCode);
         expect(report.refused).to.equal(expected.refused ?? false);
+        for (const phrase of expected.notes ?? []) expect(report.notes.join("\n"), "notes").to.include(phrase);
         if (expected.refused) {
           if (!expected.refusedByApiServer) expect(report.cluster, "a refused submission never reaches a cluster").to.equal(null);
           for (const phrase of expected.refusals ?? []) expect(refusalText(report)).to.include(phrase);
