@@ -37,6 +37,8 @@ export interface SubmittedObject {
   file: string;
   line: number;
   column: number;
+  /** The kustomization whose build made this object (its file is where kustomize read it). */
+  via?: string;
   /** Line and column of a field path ("spec.template.spec.hostNetwork"), when it exists. */
   position(path: (string | number)[]): { line: number; column: number } | undefined;
 }
@@ -345,8 +347,8 @@ async function loadKustomization(dir: string, kustomization: string, env?: NodeJ
     const match = source.find((s) => s.kind === object.kind && s.name === object.name) ??
       source.find((s) => s.kind === object.kind && object.name.includes(s.name));
     objects.push(match
-      ? { ...object, file: `${origin} (via ${kustomization})`, line: match.line, column: match.column, position: match.position }
-      : { ...object, file: origin ? `${origin} (via ${kustomization})` : kustomization, line: 1, column: 1, position: () => undefined });
+      ? { ...object, file: origin!, via: kustomization, line: match.line, column: match.column, position: match.position }
+      : { ...object, file: origin ?? kustomization, via: kustomization, line: 1, column: 1, position: () => undefined });
   }
   if (objects.length > LIMITS.maxObjects) refusals.push({ file: kustomization, message: `builds more than ${LIMITS.maxObjects} objects` });
   if (!objects.length && !refusals.length) refusals.push({ file: kustomization, message: "kustomize built no objects from it: list the manifests under resources" });

@@ -77,7 +77,7 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
         column: pos?.column ?? object.column,
         object: label,
         field: path ? fieldName(path) : undefined,
-        message,
+        message: object.via ? `${message} (as built by ${object.via})` : message,
       });
     };
 
