@@ -24,6 +24,7 @@ Settings: the constants below, or the same names in the environment.
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -86,7 +87,13 @@ def main() -> None:
         env["KUBEGRADE_COMMITTED_AT"] = when
     report_path = work / "report.json"
     reports = f"classroom50={RESULT},summary={RELEASE_BODY},json={report_path}"
-    graded = subprocess.run([str(kubegrade), "grade", EXERCISE, ".", "--report", reports], env=env, check=False)
+    # kubegrade quotes the student's manifests: no line of its output may act as a workflow command.
+    token = f"kubegrade-{secrets.token_hex(16)}"
+    print(f"::stop-commands::{token}", flush=True)
+    try:
+        graded = subprocess.run([str(kubegrade), "grade", EXERCISE, ".", "--report", reports], env=env, check=False)
+    finally:
+        print(f"::{token}::", flush=True)
 
     report = None
     if report_path.is_file():
