@@ -15,15 +15,14 @@
  *   (AUTOGRADER_ROOT), grading on the shared cluster through a kubeconfig of an identity
  *   holding only the README's pre-created-namespace rights.
  *
- * What npm installs is a stand-in for the published package: a package named kubegrade
- * whose bin runs this checkout's CLI (the templates install KUBEGRADE_PACKAGE; here it is
- * that directory).
+ * What npm installs is this checkout packed and installed (package-support.ts), never the
+ * TypeScript sources.
  */
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject, type V1PolicyRule } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { execa } from "execa";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { parse } from "yaml";
@@ -32,6 +31,7 @@ import { objectsFromYaml } from "../../runner/kube/apply.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
 import { expectValid, schemaValidator } from "../unit/reporters/support.ts";
 import { sharedCluster } from "./hooks.ts";
+import { projectWithKubegrade } from "./package-support.ts";
 
 interface Run {
   exitCode: number;
@@ -60,14 +60,17 @@ async function run(file: string, args: string[], cwd: string, env: Record<string
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all ?? "") };
 }
 
-/** A directory npm installs as "kubegrade": its bin runs this checkout's CLI on the Node running the tests. */
-async function standInPackage(root: string): Promise<string> {
-  const dir = join(root, "kubegrade-package");
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "kubegrade", version: "0.0.0-checkout", bin: { kubegrade: "kubegrade.sh" } }));
-  await writeFile(join(dir, "kubegrade.sh"), `#!/bin/sh\nexec "${process.execPath}" "${join(PROJECT_ROOT, "runner/cli.ts")}" "$@"\n`);
-  await chmod(join(dir, "kubegrade.sh"), 0o755);
-  return dir;
+let installed: Promise<{ project: string; dir: string }> | undefined;
+
+/**
+ * kubegrade as npm installs it: this checkout packed (`npm pack`) and installed once into an
+ * empty project. The templates install KUBEGRADE_PACKAGE; here that is the installed
+ * package's directory (npm links it, and its compiled JavaScript runs from node_modules with
+ * its dependencies beside it, as from the registry).
+ */
+function installedKubegrade(): Promise<{ project: string; dir: string }> {
+  installed ??= projectWithKubegrade().then(({ project }) => ({ project, dir: join(project, "node_modules", "kubegrade") }));
+  return installed;
 }
 
 interface Workspace {
@@ -83,7 +86,7 @@ async function workspace(fixture: string): Promise<Workspace> {
   await cp(join(PROJECT_ROOT, "fixtures", fixture, "submission"), repo, { recursive: true });
   const kubeconfig = join(root, "kubeconfig");
   await writeFile(kubeconfig, sharedCluster().kubeConfigYaml, { mode: 0o600 });
-  return { root, repo, kubeconfig, package: await standInPackage(root) };
+  return { root, repo, kubeconfig, package: (await installedKubegrade()).dir };
 }
 
 /** The student's repository as a git checkout with one commit made at `when`. */
@@ -277,6 +280,9 @@ describe("ci templates", function () {
 
       const ws = await workspace("web/two-replicas");
       try {
+        // The student's repository as DESIGN.md has it: kubegrade a dev dependency (npm i -D kubegrade).
+        const { project } = await installedKubegrade();
+        for (const f of ["package.json", "package-lock.json"]) await cp(join(project, f), join(ws.repo, f));
         const summary = join(ws.root, "step-summary.md");
         const env = machineEnv({
           ...workflow.env,
@@ -302,6 +308,9 @@ describe("ci templates", function () {
         }
         const byName = (name: string) => results.find((r) => r.name === name);
         expect(byName("Install kubegrade")?.exitCode, byName("Install kubegrade")?.all).to.equal(0);
+        // npm ci from the repository's lock file (a real install), not the KUBEGRADE_PACKAGE link.
+        expect(lstatSync(join(ws.repo, "node_modules/kubegrade")).isSymbolicLink()).to.equal(false);
+        expect(existsSync(join(ws.repo, "node_modules/kubegrade/dist/runner/bin.js"))).to.equal(true);
         expect(byName("Grade")?.exitCode, byName("Grade")?.all).to.equal(1);
 
         const commands = results.flatMap((r) => workflowCommands(r.stdout));
@@ -463,9 +472,9 @@ describe("ci templates", function () {
       const dir = join(root, name);
       await mkdir(join(dir, "source"), { recursive: true });
       await mkdir(join(dir, "results"), { recursive: true });
-      for (const f of ["setup.sh", "run_autograder", "kubegrade.env"]) await cp(join(PROJECT_ROOT, "ci/gradescope", f), join(dir, "source", f));
+      for (const f of ["setup.sh", "run_autograder", "kubegrade.env", "namespace-lock.mjs"]) await cp(join(PROJECT_ROOT, "ci/gradescope", f), join(dir, "source", f));
       const settings = (await readFile(join(dir, "source/kubegrade.env"), "utf8"))
-        .replace(/^KUBEGRADE_PACKAGE=.*$/m, `KUBEGRADE_PACKAGE=${await standInPackage(root)}`)
+        .replace(/^KUBEGRADE_PACKAGE=.*$/m, `KUBEGRADE_PACKAGE=${(await installedKubegrade()).dir}`)
         .replace(/^KUBEGRADE_NAMESPACES=.*$/m, `KUBEGRADE_NAMESPACES="${namespaces.join(" ")}"`);
       await writeFile(join(dir, "source/kubegrade.env"), settings);
       await writeFile(join(dir, "source/kubeconfig"), graderKubeconfig, { mode: 0o600 });
@@ -490,29 +499,46 @@ describe("ci templates", function () {
       return { run: result, results: JSON.parse(text) as Results };
     }
 
-    it("the reference graded in the first free namespace: results.json with full marks, the namespace left empty", async function () {
-      const dir = await autograderDir("reference", "web/reference", pool);
-      const { results } = await runAutograder(dir);
-      expect(results.score).to.equal(100);
-      expect(results.tests).to.have.length(7);
-      expect(results.tests.every((t) => t.status === "passed")).to.equal(true);
+    async function expectEmptyAndUnlocked(): Promise<void> {
       const core = admin.makeApiClient(CoreV1Api);
-      expect((await core.listNamespacedPod({ namespace: pool[0] })).items).to.deep.equal([]);
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      for (const namespace of pool) {
+        expect((await core.listNamespacedPod({ namespace })).items, namespace).to.deep.equal([]);
+        expect((await rbac.listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata?.name), namespace).to.deep.equal(["kubegrade-grader"]);
+      }
+    }
+
+    it("two submissions at once, as Gradescope runs them: each in its own namespace, each results.json right, nothing left", async function () {
+      const [reference, failing] = await Promise.all([autograderDir("reference", "web/reference", pool), autograderDir("failing", "web/two-replicas", pool)]);
+      const [a, b] = await Promise.all([runAutograder(reference), runAutograder(failing)]);
+      expect(a.results.score, a.run.all).to.equal(100);
+      expect(a.results.tests).to.have.length(7);
+      expect(a.results.tests.every((t) => t.status === "passed")).to.equal(true);
+      expect(b.results.score, b.run.all).to.equal(85);
+      expect(b.results.tests.find((t) => t.name.startsWith("The StatefulSet"))).to.include({ status: "failed", score: 0 });
+      // One of them found the first namespace taken and moved on.
+      expect(`${a.run.all}\n${b.run.all}`).to.include(`namespace ${pool[0]} is grading another submission`);
+      await expectEmptyAndUnlocked();
     });
 
-    it("a namespace in use is skipped for the next; a failing submission gets its feedback", async function () {
-      const core = admin.makeApiClient(CoreV1Api);
-      await core.createNamespacedConfigMap({ namespace: pool[0], body: { metadata: { name: "in-use" }, data: {} } });
-      try {
-        const dir = await autograderDir("busy", "web/two-replicas", pool);
-        const { run: result, results } = await runAutograder(dir);
-        expect(result.all).to.include(`namespace ${pool[0]}`);
-        expect(results.score).to.equal(85);
-        const spec = results.tests.find((t) => t.name.startsWith("The StatefulSet"));
-        expect(spec).to.include({ status: "failed", score: 0 });
-      } finally {
-        await core.deleteNamespacedConfigMap({ name: "in-use", namespace: pool[0] }).catch(() => {});
+    it("a lock left by a container that died is taken over once it is older than any grade", async function () {
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      for (const namespace of pool) {
+        await rbac.createNamespacedRoleBinding({
+          namespace,
+          body: { metadata: { name: "kubegrade-lock" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubegrade-grader" }, subjects: [] },
+        });
       }
+      const dir = await autograderDir("stale", "web/reference", pool);
+      const busy = await runAutograder(dir);
+      expect(busy.results.score).to.equal(0);
+      expect(busy.results.output).to.include(`namespace ${pool[1]} is grading another submission`);
+      await writeFile(join(dir, "source/kubegrade.env"), `${await readFile(join(dir, "source/kubegrade.env"), "utf8")}\nexport KUBEGRADE_LOCK_MINUTES=0\n`);
+      const taken = await runAutograder(dir);
+      expect(taken.results.score, taken.run.all).to.equal(100);
+      // The other namespace's lock was stale too, but the first one free was enough.
+      await rbac.deleteNamespacedRoleBinding({ name: "kubegrade-lock", namespace: pool[1] }).catch(() => {});
+      await expectEmptyAndUnlocked();
     });
 
     it("no usable namespace: results.json still written, saying it is not the student's fault", async function () {
