@@ -71,11 +71,12 @@ def main() -> None:
     for stale in (RESULT, RELEASE_BODY):
         stale.unlink(missing_ok=True)
 
-    # Installed outside the student's checkout: their package.json does not choose the grader.
+    # Installed outside the student's checkout, from there: neither their package.json nor
+    # their .npmrc chooses the grader.
     work = Path(tempfile.mkdtemp(prefix="kubegrade-", dir=os.environ.get("RUNNER_TEMP") or None))
     install = subprocess.run(
         ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(work), PACKAGE],
-        stdout=sys.stderr, check=False,
+        cwd=work, stdout=sys.stderr, check=False,
     )
     kubegrade = work / "node_modules" / ".bin" / "kubegrade"
     if install.returncode != 0 or not kubegrade.exists():
