@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adaptImagesForCluster, imageVerdict, kitDefaultTags, parseImage } from "../../runner/submission/images.ts";
@@ -136,6 +136,17 @@ describe("submission shapes kubectl takes", function () {
     const loaded = await load({ "k8s/kustomization.yaml": "resources: [web.yaml]\n", "k8s/web.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n" });
     expect(loaded.refusals[0].file).to.equal(join("k8s", "kustomization.yaml"));
     expect(loaded.refusals[0].message).to.include("Grade that directory instead");
+  });
+
+  it("refuses a kustomization's symbolic link out of the submission before kustomize runs", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "kubegrade-shapes-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "kustomization.yaml"), "resources: [web.yaml]\n");
+    await symlink("/etc/hostname", join(dir, "web.yaml"));
+    const again = await loadSubmission(dir);
+    expect(again.refusals).to.have.length(1);
+    expect(again.refusals[0]).to.include({ file: "web.yaml" });
+    expect(again.refusals[0].message).to.include("points outside the submission");
   });
 
   it("accepts any tag or digest of a provided image family, and refuses other families listing the provided ones", function () {
