@@ -276,7 +276,7 @@ function jsonErrorPosition(message: string, text: string): { line: number; colum
 export function parseManifests(text: string, file: string, refusals: Refusal[], notes: string[], options: { json?: boolean } = {}): SubmittedObject[] {
   if (options.json) {
     try {
-      JSON.parse(text);
+      JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark is not an error (Windows editors write one)
     } catch (error) {
       const message = (error as Error).message;
       const pos = jsonErrorPosition(message, text);
