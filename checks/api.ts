@@ -195,6 +195,4 @@ export interface CheckContext<P = Record<string, unknown>> {
   reapplyStatefulSet(label: string): Promise<void>;
   /** Marks a step of the grader's own on the timeline ("deleted web-0"). */
   step(label: string): void;
-  /** Registers cleanup for something the check created; runs last-in-first-out after all checks. */
-  onCleanup(fn: () => Promise<void>): void;
 }

@@ -30,7 +30,6 @@ export interface GradeSession {
   params: Record<string, unknown>;
   timeline: Recorder;
   deadlines: Deadlines & { execMs: number; probePodMs: number };
-  cleanups: (() => Promise<void>)[];
   /** Shared between checks: memoized waits and once-per-grade steps. */
   memo: Map<string, Promise<unknown>>;
   signal?: AbortSignal;
@@ -383,8 +382,5 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
     deleteStatefulSet,
     reapplyStatefulSet,
     step,
-    onCleanup(fn) {
-      session.cleanups.push(fn);
-    },
   };
 }

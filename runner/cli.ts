@@ -9,7 +9,7 @@ import { writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheDir, packageVersion } from "./config.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
-import { runAllCleanups } from "./cluster/cleanup.ts";
+import { handleInterrupts, interruptedBy } from "./util/interrupt.ts";
 import { listManaged } from "./cluster/sweep.ts";
 import { parseProvider, startWarmCluster, stopWarmCluster, warmCluster } from "./cluster/index.ts";
 import { setup } from "./setup/setup.ts";
@@ -20,6 +20,7 @@ import { registerBatchCommands } from "./commands-batch.ts";
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
   let exitCode: ExitCode = EXIT.passed;
+  handleInterrupts();
   const program = new Command()
     .name("kubegrade")
     .description("Grades Kubernetes StatefulSet exercises on a real, throwaway cluster.")
@@ -97,11 +98,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.passed : EXIT.usage;
     }
+    const interrupted = interruptedBy(error);
+    if (interrupted) {
+      process.stderr.write(`kubegrade: ${interrupted.message}: nothing was graded or written.\n`);
+      return interrupted.exitCode;
+    }
     printError(error, debug);
     return exitCodeOf(error);
-  } finally {
-    const errors = await runAllCleanups();
-    for (const e of errors) process.stderr.write(`kubegrade: cleanup: ${e}\n`);
   }
 }
 

@@ -10,6 +10,8 @@ import type { CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { parseReportSpecs } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
+import { interruption } from "./util/interrupt.ts";
+import { verdict } from "./report/writers/text.ts";
 import { DEFAULT_OUT, ISOLATIONS, mergeResults, runBatch, type BatchResult, type Isolation } from "./batch/batch.ts";
 import { GRADEBOOK_CSV, GRADEBOOK_JSON, type GradebookRow } from "./batch/gradebook.ts";
 import { parseNamespacesFile } from "./batch/namespace-pool.ts";
@@ -61,18 +63,12 @@ export async function readNamespacesFile(path: string): Promise<string[]> {
   return parseNamespacesFile(text, `--namespaces ${path}`);
 }
 
-function outcomeText(row: GradebookRow): string {
-  if (row.infrastructureError !== undefined) return "infrastructure error";
-  if (row.refused) return "refused";
-  return row.passed ? "passed" : "not passed";
-}
-
 function summary(result: BatchResult): string {
   const lines: string[] = [];
   const width = Math.max(7, ...result.outcomes.map((o) => o.student.length));
   for (const { student, skipped, row } of result.outcomes) {
     const score = row.refused || row.infrastructureError !== undefined ? "-" : `${row.score}/${row.maxScore}`;
-    lines.push(`${student.padEnd(width)}  ${score.padStart(7)}  ${outcomeText(row)}${skipped ? " (kept from an earlier run)" : ""}`);
+    lines.push(`${student.padEnd(width)}  ${score.padStart(7)}  ${verdict(row)}${skipped ? " (kept from an earlier run)" : ""}`);
   }
   const count = (f: (r: GradebookRow) => boolean) => result.outcomes.filter((o) => f(o.row)).length;
   lines.push(
@@ -117,10 +113,15 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     namespacesOrigin: opts.namespaces === undefined ? undefined : `--namespaces ${opts.namespaces}`,
     timeoutMs: opts.timeout === undefined ? undefined : positiveNumber(opts.timeout, "--timeout", false) * 1000,
     debug: opts.debug,
+    signal: interruption,
     progress: createProgress({ env }),
     env,
   });
   process.stdout.write(`${summary(result)}\n`);
+  const unfinished = result.exitCode === EXIT.interrupted || result.exitCode === EXIT.terminated;
+  if (unfinished) {
+    process.stderr.write(`kubegrade: the batch was interrupted: ${submissions.length - result.outcomes.length} submission(s) not graded; run the same command again to grade only those.\n`);
+  }
   const failed = result.outcomes.filter((o) => o.row.infrastructureError !== undefined);
   if (failed.length) {
     process.stderr.write(

@@ -11,9 +11,12 @@ import { listExercises, loadExercise, maxScore } from "./exercise.ts";
 import { exitCodeForReport, grade } from "./grade.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
+import { formatRefusal } from "./report/writers/text.ts";
 import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
 import { createProgress, type ActiveStep } from "./util/progress.ts";
-import { resolveSource } from "./submission/source.ts";
+import { disposableSource, resolveSource } from "./submission/source.ts";
+import { NamespacePool } from "./batch/namespace-pool.ts";
+import { interruption } from "./util/interrupt.ts";
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -25,13 +28,11 @@ function useColour(env: NodeJS.ProcessEnv): boolean {
 }
 
 function formatRefusals(report: GradeReport): string {
-  const lines = ["The submission was refused before grading:"];
-  for (const r of report.refusals) {
-    const where = `${r.file}${r.line ? `:${r.line}${r.column ? `:${r.column}` : ""}` : ""}`;
-    lines.push(`  ${where}: ${r.object ? `${r.object}: ` : ""}${r.field ? `${r.field}: ` : ""}${r.message}`);
-  }
-  lines.push("Fix these and grade again (exit code 2).");
-  return lines.join("\n");
+  return [
+    "The submission was refused before grading:",
+    ...report.refusals.map((r) => `  ${formatRefusal(r)}`),
+    "Fix these and grade again (exit code 2).",
+  ].join("\n");
 }
 
 interface GradeCliOptions {
@@ -63,44 +64,45 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const active = new Map<string, ActiveStep>();
   const colour = useColour(env);
   const c = pc.createColors(colour);
-  const source = await resolveSource(dir ?? ".");
-  let report: GradeReport;
-  try {
-    report = await grade({
-      exercise: exerciseId,
-      submission: source.dir,
-      submissionLabel: source.label,
-      commit: source.commit,
-      sourceNotes: source.notes,
-      provider,
-      kubeconfig: opts.kubeconfig,
-      context: opts.context,
-      reuse: opts.reuse,
-      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-      keep: opts.keep,
-      timeoutMs,
-      debug: opts.debug,
-      progress,
-      env,
-      checkProgress: {
-        started: (check) => {
-          active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
-        },
-        waiting: (id, detail) => active.get(id)?.update(detail),
-        finished: (result: CheckResult) => {
-          const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
-          const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
-          const step = active.get(result.id);
-          if (step) step.end({ ok: result.status === "passed", line });
-          else progress.info(line);
-        },
+  await using source = disposableSource(await resolveSource(dir ?? "."));
+  const report = await grade({
+    exercise: exerciseId,
+    submission: source.dir,
+    submissionLabel: source.label,
+    commit: source.commit,
+    sourceNotes: source.notes,
+    provider,
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    reuse: opts.reuse,
+    ...(opts.namespace !== undefined ? { namespaces: new NamespacePool([opts.namespace]) } : {}),
+    signal: interruption,
+    keep: opts.keep,
+    timeoutMs,
+    debug: opts.debug,
+    progress,
+    env,
+    checkProgress: {
+      started: (check) => {
+        active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
       },
-      onNamespace: ({ namespace, kubeconfigPath }) => {
-        if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
+      waiting: (id, detail) => active.get(id)?.update(detail),
+      finished: (result: CheckResult) => {
+        const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
+        const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+        const step = active.get(result.id);
+        if (step) step.end({ ok: result.status === "passed", line });
+        else progress.info(line);
       },
-    });
-  } finally {
-    await source.cleanup();
+    },
+    onNamespace: ({ namespace, kubeconfigPath }) => {
+      if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
+    },
+  });
+  if (report.interrupted) {
+    // Not a result: no table, no score, no report file a grading system would read.
+    process.stderr.write(`kubegrade: interrupted by ${report.interrupted}: not graded, no report written; everything the grade started was removed.\n`);
+    return exitCodeForReport(report);
   }
   if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
   else process.stdout.write(`${renderTable(report, { colour })}\n`);

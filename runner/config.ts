@@ -47,7 +47,6 @@ export const TIMEOUTS = {
   clusterReadyMs: 120_000,
   dockerEngineMs: 60_000,
   namespaceReadyMs: 30_000,
-  applyMs: 30_000,
   podReadyMs: 120_000,
   execMs: 30_000,
   probePodMs: 60_000,
@@ -56,4 +55,6 @@ export const TIMEOUTS = {
   /** A StatefulSet's controller observing a change (status.observedGeneration). */
   controllerObservedMs: 30_000,
   cleanupMs: 60_000,
+  /** After Ctrl-C / SIGTERM: time to unwind and remove what a run started before exiting anyway. */
+  interruptGraceMs: 90_000,
 } as const;

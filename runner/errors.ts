@@ -7,6 +7,10 @@ export const EXIT = {
   notPassed: 1,
   usage: 2,
   internal: 3,
+  /** Interrupted by Ctrl-C (SIGINT): no result. */
+  interrupted: 130,
+  /** Interrupted by SIGTERM or SIGHUP: no result. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -10,16 +10,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { cacheDir, TIMEOUTS } from "./config.ts";
 import { obtainCluster, type Cluster, type ProviderName } from "./cluster/index.ts";
-import { onProcessExit } from "./cluster/cleanup.ts";
 import { PROBE_POD, warmUpProbe, type GradeSession } from "./check-context.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import { applyObjects } from "./kube/apply.ts";
-import { createGradingNamespace, usePreCreatedNamespace, type GradingNamespace } from "./namespace.ts";
+import { createGradingNamespace, NamespaceNotUsable, usePreCreatedNamespace, type GradingNamespace } from "./namespace.ts";
+import { interruptedBy } from "./util/interrupt.ts";
 import { Recorder } from "./recorder.ts";
 import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import { runChecks, type CheckProgress } from "./run-checks.ts";
-import { loadSubmission, type SubmittedObject } from "./submission/load.ts";
+import { loadSubmission, type LoadedSubmission, type SubmittedObject } from "./submission/load.ts";
 import { objectLocations } from "./report/locations.ts";
 import { adaptImagesForCluster } from "./submission/images.ts";
 import { validateSubmission } from "./submission/validate.ts";
@@ -39,11 +39,13 @@ export interface GradeOptions {
   context?: string;
   reuse?: boolean;
   /**
-   * Grade in this pre-created namespace instead of creating one: checked (Pod Security
-   * label, empty), furnished as a created one, and emptied at the end; never created or
-   * deleted.
+   * Grade in a pre-created namespace taken from this lease instead of creating one: checked
+   * (Pod Security label, empty), furnished as a created one, emptied at the end and given
+   * back; never created or deleted. Taken only once the submission passed validation.
    */
-  namespace?: string;
+  namespaces?: NamespaceLease;
+  /** Ctrl-C / SIGTERM: the grade stops, releases what it holds and reports `interrupted`. */
+  signal?: AbortSignal;
   /** Leave the namespace (and a started cluster, as the warm one) in place. */
   keep?: boolean;
   /** Budget for the whole grade; the exercise's own budget plus cluster start when absent. */
@@ -58,6 +60,18 @@ export interface GradeOptions {
   onNamespace?: (info: { namespace: string; kubeconfigPath?: string }) => void;
 }
 
+/** Pre-created namespaces handed to grades one at a time (runner/batch/namespace-pool.ts). */
+export interface NamespaceLease {
+  /** Names the namespaces, for obtaining a cluster that checks them. */
+  readonly names: readonly string[];
+  /** A free namespace; waits until one is released. */
+  acquire(): Promise<string>;
+  /** Gives an emptied namespace back. */
+  release(name: string): void;
+  /** Takes a namespace out for good: it could not be used or emptied. */
+  retire(name: string, why: string): void;
+}
+
 /** Apply order: what others refer to first, workloads last. */
 const APPLY_ORDER = ["ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "PodDisruptionBudget"];
 function applyRank(kind: string): number {
@@ -67,6 +81,7 @@ function applyRank(kind: string): number {
 
 /** 0 passed, 1 not passed, 2 refused before grading, 3 the grader or the cluster failed. */
 export function exitCodeForReport(report: GradeReport): ExitCode {
+  if (report.interrupted) return report.interrupted === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
   if (report.refused) return EXIT.usage;
   if (report.infrastructureError) return EXIT.internal;
   return report.passed ? EXIT.passed : EXIT.notPassed;
@@ -95,9 +110,13 @@ function emptyReport(exercise: ExerciseDefinition, options: GradeOptions, starte
 }
 
 function finish(report: GradeReport, exercise: ExerciseDefinition, started: number): GradeReport {
-  report.score = report.checks.reduce((sum, c) => sum + c.score, 0);
+  if (report.interrupted) {
+    // Not a result: no score, and no check claims a verdict it did not reach.
+    report.checks = report.checks.map((c) => (c.status === "passed" || c.status === "failed" ? c : { ...c, status: "skipped", score: 0, feedback: ["Not run: the grade was interrupted."] }));
+  }
+  report.score = report.interrupted ? 0 : report.checks.reduce((sum, c) => sum + c.score, 0);
   const needed = exercise.passScore ?? report.maxScore;
-  report.passed = !report.refused && !report.infrastructureError && report.score >= needed;
+  report.passed = !report.refused && !report.infrastructureError && !report.interrupted && report.score >= needed;
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }
@@ -127,70 +146,123 @@ function apiMessage(error: unknown): string {
   return errorMessage(error).split("\n")[0];
 }
 
-export async function grade(options: GradeOptions): Promise<GradeReport> {
+/** A submission read and validated (step 1), before any cluster: refused, or ready to grade. */
+export interface PreparedSubmission {
+  exercise: ExerciseDefinition;
+  report: GradeReport;
+  loaded: LoadedSubmission;
+  /** performance.now() when the grade began, for its duration. */
+  started: number;
+  refused: boolean;
+}
+
+/**
+ * Step 1 of a grade, on its own: a batch reads every submission once, records the refused
+ * ones at once, and obtains a cluster only when something is left to grade.
+ */
+export async function prepareSubmission(options: GradeOptions): Promise<PreparedSubmission> {
   const started = performance.now();
-  const startedAt = new Date();
   const exercise = loadExercise(options.exercise);
   const dir = resolve(options.submission);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`submission ${options.submission}: not a directory`);
   }
-  const report = emptyReport(exercise, options, startedAt);
-
-  // 1. Load and validate, before any cluster starts.
+  const report = emptyReport(exercise, options, new Date());
   const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir, { env: options.env }));
   report.objects = objectLocations(loaded.objects);
   const validation = validateSubmission(loaded.objects, exercise);
   report.notes.push(...(options.sourceNotes ?? []), ...loaded.notes, ...validation.notes);
   const refusals = [...loaded.refusals, ...validation.refusals];
-  if (refusals.length) return finish(refuse(report, refusals), exercise, started);
+  if (refusals.length) finish(refuse(report, refusals), exercise, started);
+  return { exercise, report, loaded, started, refused: refusals.length > 0 };
+}
+
+/** The whole grade; `prepared` when step 1 was already done (prepareSubmission). */
+export async function grade(options: GradeOptions, prepared?: PreparedSubmission): Promise<GradeReport> {
+  // 1. Load and validate, before any cluster starts.
+  const ready = prepared ?? (await prepareSubmission(options));
+  if (ready.refused) return ready.report;
+  const { exercise, report, loaded } = ready;
+  // Read earlier (a batch reads its submissions first): the grade itself begins now.
+  const started = prepared ? performance.now() : ready.started;
+  if (prepared) report.startedAt = new Date().toISOString();
 
   const budgetMs = options.timeoutMs ?? exercise.timeBudgetSeconds * 1000 + TIMEOUTS.clusterStartMs;
-  const abort = new AbortController();
-  const budgetTimer = setTimeout(() => abort.abort(new Error(`the grade exceeded its time budget of ${Math.round(budgetMs / 1000)} s`)), budgetMs);
-  const teardown: { what: string; run: () => Promise<void> }[] = [];
+  const budget = AbortSignal.timeout(budgetMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+  const overBudget = () => new Error(`the grade exceeded its time budget of ${Math.round(budgetMs / 1000)} s`);
+  /** Between steps: an interruption or the budget stops the grade here. */
+  const checkpoint = () => {
+    if (signal.aborted) throw interruptedBy(undefined, signal) ?? overBudget();
+  };
+  // Everything the grade makes is released here, last made first, however the grade ends.
+  const cleanupErrors: string[] = [];
+  const held = new AsyncDisposableStack();
+  const release = (what: string, run: () => Promise<void>) =>
+    held.defer(() => run().catch((e: unknown) => {
+      cleanupErrors.push(`${what}: ${errorMessage(e)}`);
+    }));
   let cluster: Cluster | undefined = options.cluster;
   let recorder: Recorder | undefined;
-  const unregister = onProcessExit("grade teardown", async () => {
-    for (const t of [...teardown].reverse()) await t.run().catch(() => {});
-  });
 
   try {
     // 2. Cluster.
     if (!cluster) {
-      cluster = await obtainCluster({
+      const started = await obtainCluster({
         provider: options.provider,
         kubeconfig: options.kubeconfig,
         context: options.context,
         reuse: options.reuse || options.keep,
-        ...(options.namespace ? { namespaces: [options.namespace] } : {}),
+        ...(options.namespaces ? { namespaces: options.namespaces.names } : {}),
         progress: options.progress,
         env: options.env,
       });
-      const owned = cluster;
-      if (!options.keep) teardown.push({ what: "cluster", run: () => owned.stop() });
+      cluster = started;
+      if (!options.keep) release("cluster", () => started.stop());
     }
+    checkpoint();
     report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };
     // Another tag of a provided image: served by the kit's mirror (a digest rewritten), noted.
     const adapted = adaptImagesForCluster(loaded.objects, cluster.provider);
     report.notes.push(...adapted.notes);
 
-    // 3. Namespace.
-    const preCreated = options.namespace;
-    const ns: GradingNamespace = preCreated
-      ? await options.progress.step(`Preparing the pre-created namespace ${preCreated}`, async () => {
-        const used = await usePreCreatedNamespace(cluster!.kubeConfig, exercise, {
-          name: preCreated,
-          deadlineMs: TIMEOUTS.namespaceReadyMs,
-          cleanupMs: TIMEOUTS.cleanupMs,
-        });
-        if (used.cleaned.length) report.notes.push(`Removed the remains of an interrupted grade from namespace ${preCreated} before grading.`);
-        return used;
-      })
-      : await options.progress.step("Creating the grading namespace", () =>
-        createGradingNamespace(cluster!.kubeConfig, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
+    // 3. Namespace: created for this grade, or a pre-created one leased, emptied and given back.
+    const admin = cluster.kubeConfig;
+    let ns: GradingNamespace;
+    if (options.namespaces) {
+      const lease = options.namespaces;
+      const name = await lease.acquire();
+      let usable = true;
+      // Deferred first, so it runs last: the namespace goes back once emptied.
+      held.defer(async () => {
+        if (usable) lease.release(name);
+      });
+      const retire = (error: unknown) => {
+        usable = false;
+        lease.retire(name, errorMessage(error));
+      };
+      ns = await options.progress.step(`Preparing the pre-created namespace ${name}`, async () => {
+        try {
+          const used = await usePreCreatedNamespace(admin, exercise, { name, deadlineMs: TIMEOUTS.namespaceReadyMs, cleanupMs: TIMEOUTS.cleanupMs });
+          if (used.cleaned.length) report.notes.push(`Removed the remains of an interrupted grade from namespace ${name} before grading.`);
+          return used;
+        } catch (error) {
+          if (error instanceof NamespaceNotUsable) retire(error);
+          throw error;
+        }
+      });
+      if (!options.keep) {
+        release(`namespace ${name}`, () => ns.remove().catch((error: unknown) => {
+          retire(error);
+          throw error;
+        }));
+      }
+    } else {
+      ns = await options.progress.step("Creating the grading namespace", () =>
+        createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
       );
-    if (!options.keep) teardown.push({ what: `namespace ${ns.name}`, run: () => ns.remove() });
+      if (!options.keep) release(`namespace ${ns.name}`, () => ns.remove());
+    }
     let kubeconfigPath: string | undefined;
     if (options.keep) {
       kubeconfigPath = join(cacheDir(options.env), `kept-${ns.name}.kubeconfig`);
@@ -198,12 +270,13 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       await writeFile(kubeconfigPath, cluster.kubeConfigYaml, { mode: 0o600 });
     }
     options.onNamespace?.({ namespace: ns.name, kubeconfigPath });
+    checkpoint();
 
     // 4. Record from before the apply.
-    recorder = new Recorder(cluster.kubeConfig, ns.name);
-    await recorder.start();
-    const rec = recorder;
-    teardown.push({ what: "recorder", run: async () => rec.stop() });
+    const rec = new Recorder(cluster.kubeConfig, ns.name);
+    recorder = rec;
+    await rec.start();
+    release("recorder", async () => rec.stop());
 
     // 5. Apply as the namespace-confined identity.
     const objects = [...adapted.objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
@@ -211,43 +284,44 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       applySubmission(ns, objects),
     );
     if (applyRefusals.length) return refuse(report, applyRefusals);
+    checkpoint();
 
     // 6. Checks.
     const session: GradeSession = {
       kc: cluster.kubeConfig,
       namespace: ns.name,
       params: exercise.params,
-      timeline: recorder,
+      timeline: rec,
       deadlines: {
         podReadyMs: (exercise.deadlines?.podReadySeconds ?? 0) * 1000 || TIMEOUTS.podReadyMs,
         execMs: TIMEOUTS.execMs,
         dnsMs: TIMEOUTS.dnsMs,
         probePodMs: TIMEOUTS.probePodMs,
       },
-      cleanups: [],
       memo: new Map(),
-      signal: abort.signal,
+      signal,
       submission: { objects: objects.map((o) => o.body as KubernetesObject), submitter: ns.submitter },
     };
     warmUpProbe(session);
     const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
-    for (const c of session.cleanups.reverse()) await c().catch(() => {});
-    if (abort.signal.aborted) {
-      report.infrastructureError = errorMessage(abort.signal.reason);
-      report.checks = checks.map((c) => (c.status === "passed" || c.status === "failed" ? c : { ...c, status: "error", score: 0 }));
-    } else {
-      report.checks = checks;
-    }
+    checkpoint();
+    report.checks = checks;
     if (options.keep) report.notes.push(`Kept namespace ${ns.name}${kubeconfigPath ? ` (kubectl --kubeconfig ${kubeconfigPath} -n ${ns.name} get pods)` : ""}.`);
     return report;
   } catch (error) {
+    const interrupted = interruptedBy(error, signal);
+    if (interrupted) {
+      report.interrupted = interrupted.signal;
+      return report;
+    }
     if (error instanceof UsageError) throw error;
-    report.infrastructureError = errorMessage(error);
+    const message = signal.aborted && budget.aborted ? errorMessage(overBudget()) : errorMessage(error);
+    report.infrastructureError = message;
     report.checks = report.checks.map((c): CheckResult => ({
       ...c,
       status: "error",
       score: 0,
-      feedback: [`Not graded: the grader or the cluster failed (not your submission's fault): ${errorMessage(error)}`],
+      feedback: [`Not graded: the grader or the cluster failed (not your submission's fault): ${message}`],
     }));
     if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
     if (options.debug && cluster) {
@@ -256,19 +330,14 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     }
     return report;
   } finally {
-    clearTimeout(budgetTimer);
     if (recorder) {
       report.timeline = recorder.events
         .filter((e) => e.pod !== PROBE_POD)
         .map((e) => ({ pod: e.pod, uid: e.uid, event: e.event, at: new Date(e.at).toISOString() }));
       report.steps = recorder.steps.map((s) => ({ label: s.label, at: new Date(s.at).toISOString() }));
     }
-    const errors: string[] = [];
-    for (const t of [...teardown].reverse()) {
-      await t.run().catch((e: unknown) => errors.push(`${t.what}: ${errorMessage(e)}`));
-    }
-    unregister();
-    if (errors.length) report.notes.push(`Cleanup problems: ${errors.join("; ")}`);
+    await held.disposeAsync();
+    if (cleanupErrors.length) report.notes.push(`Cleanup problems: ${cleanupErrors.join("; ")}`);
     finish(report, exercise, started);
   }
 }

@@ -14,14 +14,14 @@ import { isAbsolute, join, resolve } from "node:path";
 import { obtainCluster, type Cluster, type ProviderName } from "../cluster/index.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "../errors.ts";
 import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
-import { grade } from "../grade.ts";
+import { grade, prepareSubmission, type GradeOptions, type PreparedSubmission } from "../grade.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
+import { verdictLine } from "../report/writers/text.ts";
+import { interruptedBy } from "../util/interrupt.ts";
 import { TIMEOUTS } from "../config.ts";
-import { NamespaceNotUsable, checkPreCreatedNamespace, describeObjects, emptyNamespace, listNamespaceObjects, namespaceContents } from "../namespace.ts";
-import { loadSubmission } from "../submission/load.ts";
+import { NamespaceNotUsable, checkPreCreatedNamespace, describeObjects } from "../namespace.ts";
 import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/source.ts";
-import { validateSubmission } from "../submission/validate.ts";
 import { createProgress, type Progress } from "../util/progress.ts";
 import { chooseJobs, readCapacity, readReference, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
@@ -66,6 +66,8 @@ export interface BatchOptions {
   namespacesOrigin?: string;
   /** Budget of each grade. */
   timeoutMs?: number;
+  /** Ctrl-C / SIGTERM: running grades stop and are not recorded, no new one starts. */
+  signal?: AbortSignal;
   debug?: boolean;
   progress: Progress;
   env?: NodeJS.ProcessEnv;
@@ -85,7 +87,7 @@ export interface BatchResult {
   jobs?: JobsChoice;
   /** This run's submissions (after --shard), in the order given. */
   outcomes: BatchOutcome[];
-  /** 0 when every submission got a result, 3 when any had an infrastructure error. */
+  /** 0 when every submission got a result, 3 when any had an infrastructure error, 130/143 when interrupted. */
   exitCode: ExitCode;
 }
 
@@ -129,12 +131,7 @@ function duration(ms: number): string {
 }
 
 function verdict(row: GradebookRow): string {
-  if (row.infrastructureError !== undefined) return `infrastructure error (not the student's fault): ${row.infrastructureError}`;
-  if (row.refused) {
-    const why = row.refusal ?? "";
-    return `refused: ${why.length > 160 ? `${why.slice(0, 157)}…` : why}`;
-  }
-  return `${row.score}/${row.maxScore}, ${row.passed ? "passed" : "not passed"}`;
+  return verdictLine(row, row.refusal);
 }
 
 /** A finished grade that a rerun keeps: same key, and not an infrastructure error. */
@@ -184,16 +181,6 @@ async function completeStudentReports(dir: string, specs: readonly ReportSpec[])
     return [];
   } catch (error) {
     return missing.map((s) => `${s.path} (${errorMessage(error)})`);
-  }
-}
-
-/** What grade() refuses before it needs a cluster (the same loader and validator). */
-async function refusedBeforeGrading(dir: string, exercise: ExerciseDefinition): Promise<boolean> {
-  try {
-    const loaded = await loadSubmission(dir);
-    return loaded.refusals.length > 0 || validateSubmission(loaded.objects, exercise).refusals.length > 0;
-  } catch {
-    return false;
   }
 }
 
@@ -289,48 +276,27 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         ? { cluster }
         : { provider: options.provider, kubeconfig: options.kubeconfig, context: options.context, reuse: options.reuse };
 
-  /**
-   * grade() in a namespace of the pool, which goes back to the pool only empty: a namespace
-   * that cannot be emptied is taken out (and the grades left share the others).
-   */
-  const gradeInPool = async (run: (namespace: string) => Promise<GradeReport>): Promise<GradeReport> => {
-    const active = pool as NamespacePool;
-    let namespace: string;
-    try {
-      namespace = await active.acquire();
-    } catch (error) {
-      throw new InfrastructureError(errorMessage(error));
-    }
-    const kc = cluster!.kubeConfig;
-    let report: GradeReport | undefined;
-    let failure: unknown;
-    try {
-      report = await run(namespace);
-    } catch (error) {
-      failure = error instanceof NamespaceNotUsable ? new InfrastructureError(`pre-created namespace ${namespace}: ${error.message}`, { cause: error }) : error;
-    }
-    // grade() has emptied it; make sure, since the next submission graded there must start clean.
-    let problem: string | undefined;
-    try {
-      if (namespaceContents(await listNamespaceObjects(kc, namespace)).objects.length) {
-        await emptyNamespace(kc, namespace, TIMEOUTS.cleanupMs);
-      }
-    } catch (error) {
-      problem = errorMessage(error);
-    }
-    if (failure instanceof InfrastructureError && failure.cause instanceof NamespaceNotUsable) problem ??= failure.cause.message;
-    if (problem !== undefined) {
-      active.retire(namespace, problem);
-      progress.info(`Pre-created namespace ${namespace} is taken out of the pool: ${problem}`);
-    } else {
-      active.release(namespace);
-    }
-    if (failure !== undefined) throw failure;
-    return report as GradeReport;
-  };
+  /** grade()'s options for one submission (the same for its step 1 and the rest). */
+  const gradeOptions = (student: string, resolved: ResolvedSource): GradeOptions => ({
+    exercise: exercise.id,
+    submission: resolved.dir,
+    submissionLabel: resolved.label,
+    commit: resolved.commit,
+    sourceNotes: resolved.notes,
+    ...where(),
+    ...(pool ? { namespaces: pool } : {}),
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    debug: options.debug,
+    progress: studentProgress(student, options.debug, options.env),
+    env: options.env,
+  });
 
-  /** The row of one submission; never throws (whatever happens is that student's row). */
-  const evaluate = async (submission: BatchSubmission): Promise<{ row: GradebookRow; skipped: boolean }> => {
+  /**
+   * The row of one submission; never throws (whatever happens is that student's row). An
+   * interrupted grade has no row: the next run grades it.
+   */
+  const evaluate = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<{ row?: GradebookRow; skipped: boolean }> => {
     const { student, source } = submission;
     let resolved: ResolvedSource;
     try {
@@ -352,21 +318,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         await completeStudentReports(dir, specs);
         return { row: before, skipped: true };
       }
-      const gradeIn = (namespace?: string) => grade({
-        exercise: exercise.id,
-        submission: resolved.dir,
-        submissionLabel: resolved.label,
-        commit: resolved.commit,
-        sourceNotes: resolved.notes,
-        ...where(),
-        ...(namespace ? { namespace } : {}),
-        timeoutMs: options.timeoutMs,
-        debug: options.debug,
-        progress: studentProgress(student, options.debug, options.env),
-        env: options.env,
-      });
-      // A submission refused before grading needs no namespace (nor a cluster).
-      const report = pool && !(await refusedBeforeGrading(resolved.dir, exercise)) ? await gradeInPool(gradeIn) : await gradeIn();
+      // The same grade() as `kubegrade grade`; a refused submission takes no namespace (nor a cluster).
+      const report = await grade(gradeOptions(student, resolved), prepared);
+      if (report.interrupted) return { skipped: false };
       const row = rowFromReport(student, source, report, key, new Date());
       try {
         await writeStudentReports(report, dir, specs);
@@ -376,10 +330,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       }
       return { row, skipped: false };
     } catch (error) {
+      // A pre-created namespace that cannot be used is the grader's problem, not the student's.
+      const graderFault = !(error instanceof UsageError) || error instanceof NamespaceNotUsable;
       return {
-        row: error instanceof UsageError
-          ? unreadableRow(student, source, errorMessage(error), exercise.checks, new Date())
-          : infrastructureRow(student, source, errorMessage(error), exercise, new Date(), { key, commit: resolved.commit }),
+        row: graderFault
+          ? infrastructureRow(student, source, errorMessage(error), exercise, new Date(), { key, commit: resolved.commit })
+          : unreadableRow(student, source, errorMessage(error), exercise.checks, new Date()),
         skipped: false,
       };
     } finally {
@@ -387,13 +343,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     }
   };
 
-  const gradeOne = async (submission: BatchSubmission): Promise<void> => {
+  const gradeOne = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<void> => {
     const started = performance.now();
     counts.running++;
     progress.info(`${status()} ${submission.student}: grading ${submission.source}`);
-    const { row, skipped } = await evaluate(submission).finally(() => {
+    const { row, skipped } = await evaluate(submission, prepared).finally(() => {
       counts.running--;
     });
+    if (!row) {
+      progress.info(`${status()} ${submission.student}: interrupted, not recorded (the next run grades it)`);
+      return;
+    }
     const took = performance.now() - started;
     if (!skipped && !row.refused && row.infrastructureError === undefined) gradedDurations.push(took);
     const note = await record(submission, row, skipped);
@@ -402,8 +362,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   // 1. Local directories: unchanged since their last grade → kept; unreadable or refused
   //    before grading (invalid, hostile) → recorded at once, without a cluster.
-  const queue: BatchSubmission[] = [];
+  const queue: { submission: BatchSubmission; prepared?: PreparedSubmission }[] = [];
   for (const submission of selected) {
+    if (options.signal?.aborted) break;
     if (!isGitUrl(submission.source)) {
       const dir = resolve(submission.source);
       const digest = await submissionDigest(dir).catch(() => undefined);
@@ -414,12 +375,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         progress.info(`${status()} ${submission.student}: already graded (${verdict(before)}), skipped${missing.length ? `; could not write ${missing.join(", ")}` : ""}`);
         continue;
       }
-      if (!digest || (await refusedBeforeGrading(dir, exercise))) {
-        await gradeOne(submission);
+      // Read and validated once, here: a refused one is recorded at once, without a cluster.
+      const local = digest ? await resolveSource(submission.source).catch(() => undefined) : undefined;
+      const prepared = local ? await prepareSubmission(gradeOptions(submission.student, local)).catch(() => undefined) : undefined;
+      if (!prepared || prepared.refused) {
+        await gradeOne(submission, prepared);
         continue;
       }
+      queue.push({ submission, prepared });
+      continue;
     }
-    queue.push(submission);
+    queue.push({ submission });
   }
 
   // 2. One cluster for all (namespace isolation), obtained only when something needs grading.
@@ -440,7 +406,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         } catch (error) {
           if (error instanceof UsageError) throw error;
           // No cluster, no grade: every submission left is recorded as not graded.
-          for (const submission of queue.splice(0)) {
+          for (const { submission } of queue.splice(0)) {
             const row = infrastructureRow(submission.student, submission.source, `no cluster to grade on: ${errorMessage(error)}`, exercise, new Date());
             const note = await record(submission, row, false);
             progress.info(`${status()} ${submission.student}: ${verdict(row)}${note}`);
@@ -460,7 +426,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
           }
         }
         if (problems.length) throw new UsageError(`${namespacesFrom}: ${problems.length} of ${options.namespaces.length} namespace(s) cannot be graded in:\n  ${problems.join("\n  ")}`);
-        pool = new NamespacePool(options.namespaces);
+        pool = new NamespacePool(options.namespaces, {
+          onRetire: (name, why) => progress.info(`Pre-created namespace ${name} is taken out of the pool: ${why}`),
+        });
       }
       if (queue.length === 0) {
         // The cluster could not be obtained; nothing is left to run.
@@ -490,8 +458,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     // 3. A pool of workers over the queue; a gradebook that cannot be written stops it.
     let fatal: unknown;
     const worker = async () => {
-      for (let next = queue.shift(); next && fatal === undefined; next = queue.shift()) {
-        await gradeOne(next).catch((error: unknown) => {
+      for (let next = queue.shift(); next && fatal === undefined && !options.signal?.aborted; next = queue.shift()) {
+        await gradeOne(next.submission, next.prepared).catch((error: unknown) => {
           fatal ??= error;
         });
       }
@@ -509,7 +477,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     gradebook: writer.book,
     jobs,
     outcomes: ordered,
-    exitCode: failed.length ? EXIT.internal : EXIT.passed,
+    exitCode: interruptedBy(undefined, options.signal ?? new AbortController().signal)?.exitCode ?? (failed.length ? EXIT.internal : EXIT.passed),
   };
 }
 

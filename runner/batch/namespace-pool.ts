@@ -5,6 +5,7 @@
  * when it ends; a namespace is used by one grade at a time, so the pool's size caps --jobs.
  */
 import { UsageError } from "../errors.ts";
+import type { NamespaceLease } from "../grade.ts";
 
 /** RFC 1123 label: what Kubernetes accepts as a namespace name. */
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -38,16 +39,22 @@ export function parseNamespacesFile(text: string, origin: string): string[] {
  * a namespace that could not be emptied is retired instead, and once none is left,
  * acquire() rejects at once (waiting would never end).
  */
-export class NamespacePool {
+export class NamespacePool implements NamespaceLease {
+  readonly names: readonly string[];
   private readonly free: string[];
   private readonly busy = new Set<string>();
   private readonly retired = new Map<string, string>();
   private readonly waiting: { resolve: (name: string) => void; reject: (error: Error) => void }[] = [];
 
-  constructor(names: readonly string[]) {
+  private readonly onRetire?: (name: string, why: string) => void;
+
+  /** `onRetire` is told when a namespace is taken out (a batch says so). */
+  constructor(names: readonly string[], options: { onRetire?: (name: string, why: string) => void } = {}) {
     if (!names.length) throw new Error("a namespace pool needs at least one namespace");
     if (new Set(names).size !== names.length) throw new Error("a namespace pool cannot hold a name twice");
+    this.names = [...names];
     this.free = [...names];
+    this.onRetire = options.onRetire;
   }
 
   get size(): number {
@@ -84,6 +91,7 @@ export class NamespacePool {
   retire(name: string, why: string): void {
     this.take(name);
     this.retired.set(name, why);
+    this.onRetire?.(name, why);
     if (this.busy.size === 0 && this.free.length === 0) {
       for (const waiter of this.waiting.splice(0)) waiter.reject(this.exhausted());
     }

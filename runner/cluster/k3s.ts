@@ -3,7 +3,6 @@ import { K3sContainer } from "@testcontainers/k3s";
 import { hostname } from "node:os";
 import { K3S_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
-import { onProcessExit } from "./cleanup.ts";
 import { dockerClient } from "./docker.ts";
 import { waitForClusterReady } from "./ready.ts";
 import type { Cluster } from "./types.ts";
@@ -25,9 +24,6 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
     });
   }
   const container = started;
-  const unregister = onProcessExit(`k3s ${container.getId().slice(0, 12)}`, async () => {
-    await container.stop({ timeout: 5_000 });
-  });
   const yaml = container.getKubeConfig();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
@@ -35,7 +31,6 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    unregister();
     await container.stop({ timeout: 5_000 });
   };
   try {

@@ -3,7 +3,6 @@ import { hostname } from "node:os";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
-import { onProcessExit } from "./cleanup.ts";
 import { dockerClient } from "./docker.ts";
 import { waitForClusterReady } from "./ready.ts";
 import type { Cluster } from "./types.ts";
@@ -90,18 +89,13 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
         : "Run again with --debug for the node's component logs.",
     });
   }
-  const unregister = options.warm ? () => {} : onProcessExit(`kit node ${started.getId().slice(0, 12)}`, () => stopContainer(started));
   try {
     return await attachKit(started.getId(), {
       owned: !options.warm,
       onPending: (observation) => options.onLog?.(`kubegrade-node: [cluster] waiting: ${observation}`),
-      stop: async () => {
-        unregister();
-        await stopContainer(started);
-      },
+      stop: () => stopContainer(started),
     });
   } catch (error) {
-    unregister();
     await stopContainer(started).catch(() => {});
     throw error;
   }

@@ -78,6 +78,11 @@ export interface GradeReport {
   refusals: Refusal[];
   /** The grader or the cluster failed (exit code 3): never scored as the student's fault. */
   infrastructureError?: string;
+  /**
+   * Stopped by this signal (Ctrl-C: SIGINT, exit 130; SIGTERM/SIGHUP, exit 143) before it
+   * ended: not a result, no score; no report a grading system reads is written for it.
+   */
+  interrupted?: "SIGINT" | "SIGTERM" | "SIGHUP";
   startedAt: string;
   durationMs: number;
   cluster: { provider: string; kubernetesVersion: string } | null;

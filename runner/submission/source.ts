@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { lstat, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
-import { onProcessExit } from "../cluster/cleanup.ts";
+import { interruption } from "../util/interrupt.ts";
 import { UsageError } from "../errors.ts";
 import { findManifests, isManifestPath } from "./load.ts";
 
@@ -41,6 +41,11 @@ export interface ResolvedSource {
   notes: string[];
   /** Removes what resolving made (the temporary clone). */
   cleanup(): Promise<void>;
+}
+
+/** `await using source = disposable(await resolveSource(…))`: the clone is removed however the scope ends. */
+export function disposableSource(source: ResolvedSource): ResolvedSource & AsyncDisposable {
+  return { ...source, [Symbol.asyncDispose]: () => source.cleanup() };
 }
 
 /** https://…, ssh://…, git://…, file://…, user@host:path, or anything ending in .git (with #ref). */
@@ -87,7 +92,9 @@ async function git(args: string[], options: GitRun): Promise<string> {
       // Already gone.
     }
   };
-  const unregister = onProcessExit(`git ${args[0]}`, async () => stop());
+  // Ctrl-C: the clone stops, and its caller's cleanup removes the directory.
+  interruption.addEventListener("abort", stop, { once: true });
+  const unregister = () => interruption.removeEventListener("abort", stop);
   let timedOut = false;
   let tooLarge = false;
   const timer = setTimeout(() => {
@@ -197,12 +204,7 @@ export async function resolveSource(source: string, limits: GitLimits = GIT_LIMI
   }
   const { url, ref } = splitRef(source);
   const dir = await mkdtemp(join(tmpdir(), "kubegrade-clone-"));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  const unregister = onProcessExit(`temporary clone ${dir}`, remove);
-  const cleanup = async () => {
-    unregister();
-    await remove();
-  };
+  const cleanup = () => rm(dir, { recursive: true, force: true });
   const download = { cwd: dir, timeoutMs: limits.cloneTimeoutMs, watch: { dir, maxBytes: limits.maxDownloadBytes, what: url } };
   try {
     const isSha = !!ref && /^[0-9a-f]{7,40}$/i.test(ref);

@@ -1,7 +1,13 @@
-// Child process for the cleanup tests: starts a kit node, prints its container id, waits.
+// Child process for the cleanup tests: starts a kit node, prints its container id, and holds
+// it until Ctrl-C / SIGTERM, then releases it the way every command does (await using).
+import { once } from "node:events";
 import { startKitCluster } from "../../runner/cluster/kit.ts";
+import { handleInterrupts, interruption, type Interrupted } from "../../runner/util/interrupt.ts";
 
-const cluster = await startKitCluster();
-process.stdout.write(`CONTAINER ${cluster.containerId}\n`);
-// Stay alive until a signal: cleanup.ts removes the node on SIGINT/SIGTERM.
-setInterval(() => {}, 1 << 30);
+handleInterrupts();
+{
+  await using cluster = await startKitCluster();
+  process.stdout.write(`CONTAINER ${cluster.containerId}\n`);
+  await once(interruption, "abort");
+}
+process.exit((interruption.reason as Interrupted).exitCode);

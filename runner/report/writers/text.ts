@@ -71,10 +71,21 @@ export function countStatuses(checks: readonly CheckResult[]): StatusCounts {
 /** One word for the whole report, the same in every format. */
 export type Verdict = "passed" | "not passed" | "refused" | "grader error";
 
-export function verdict(report: GradeReport): Verdict {
+/** What a verdict is read from: a report, or a gradebook row made from one. */
+export type Graded = Pick<GradeReport, "score" | "maxScore" | "passed" | "refused" | "infrastructureError">;
+
+export function verdict(report: Graded): Verdict {
   if (report.infrastructureError !== undefined) return "grader error";
   if (report.refused) return "refused";
   return report.passed ? "passed" : "not passed";
+}
+
+/** The verdict in one line: "85/100, not passed", "refused: why", "grader error (…): why". */
+export function verdictLine(graded: Graded, why?: string): string {
+  const word = verdict(graded);
+  if (word === "grader error") return `grader error (not the student's fault): ${graded.infrastructureError}`;
+  if (word === "refused") return `refused${why ? `: ${why.length > 160 ? `${why.slice(0, 157)}…` : why}` : ""}`;
+  return `${formatPoints(graded.score)}/${formatPoints(graded.maxScore)}, ${word}`;
 }
 
 /** "10/12 points" */
