@@ -116,6 +116,11 @@ export interface CheckDefinition<P = Record<string, unknown>> {
   establishes?: Requirement[];
   /** The parameters this check reads (besides CONTEXT_PARAMS). */
   params: ParamsSchema;
+  /**
+   * The most pods this check makes (or lets) the StatefulSet run, from its parameters: what
+   * a batch plans capacity for. Absent: the check does not change the replica count.
+   */
+  peakReplicas?: (params: P) => number | undefined;
   /** Deletes, scales or patches: runs after every non-destructive check. */
   destructive: boolean;
   /** Default time budget for the whole check. */

@@ -23,6 +23,7 @@ export default defineCheck<Params>({
   title: "Scaling the ring down removes the highest ordinal first; scaling back up returns the same node",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { replicas: { type: "integer", minimum: 2, maximum: 10 } }, required: ["statefulset", "replicas"] },
+  peakReplicas: (params) => params.replicas,
   destructive: true,
   budgetMs: 360_000,
   tests: (ctx) => {

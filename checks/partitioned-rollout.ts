@@ -34,6 +34,7 @@ export default defineCheck<Params>({
   title: "A partitioned rolling update changes only the canary, then the rest in reverse order",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { rolloutReplicas: PARAM.podCount, partition: PARAM.podCount, newImage: { type: "string", minLength: 1 } }, required: ["statefulset", "rolloutReplicas", "partition", "newImage"] },
+  peakReplicas: (params) => params.rolloutReplicas,
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {

@@ -36,6 +36,7 @@ export default defineCheck<Params>({
   title: "Scaling adds pods in ordinal order and removes the highest ordinal first",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { scaleTo: PARAM.podCount, scaleDownTo: PARAM.podCount }, required: ["statefulset", "scaleTo"] },
+  peakReplicas: (params) => params.scaleTo,
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {

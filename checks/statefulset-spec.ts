@@ -17,6 +17,7 @@ export default defineCheck<Params>({
   requires: [],
   establishes: ["statefulset"],
   params: { type: "object", properties: { replicas: { oneOf: [PARAM.podCount, { type: "array", minItems: 1, items: PARAM.podCount }] }, claims: PARAM.claims }, required: ["statefulset", "replicas", "claims"] },
+  peakReplicas: (params) => Math.max(...[params.replicas].flat()),
   destructive: false,
   budgetMs: 30_000,
   tests: (ctx) => {

@@ -36,6 +36,8 @@ export interface ExerciseDefinition {
   deadlines?: { podReadySeconds?: number };
   /** ResourceQuota `hard` of the grading namespace. */
   quota: Record<string, string>;
+  /** What each pod of the StatefulSet requests in a solution, when more than the container defaults. */
+  podRequests?: { cpu?: string; memory?: string };
   /** Defaults for containers that set no requests/limits (LimitRange). */
   containerDefaults: { requests: Record<string, string>; limits: Record<string, string> };
   params: Record<string, unknown>;

@@ -23,7 +23,7 @@ import { TIMEOUTS } from "../config.ts";
 import { NamespaceNotUsable, checkPreCreatedNamespace, describeObjects } from "../namespace.ts";
 import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/source.ts";
 import { createProgress, type Progress } from "../util/progress.ts";
-import { chooseJobs, readCapacity, readReference, submissionFootprint, type JobsChoice } from "./capacity.ts";
+import { chooseJobs, readCapacity, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
   GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
   writeGradebook, type Gradebook, type GradebookRow,
@@ -440,7 +440,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         const capacity = await readCapacity(cluster!.kubeConfig);
         jobs = "unknown" in capacity
           ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` }
-          : chooseJobs(capacity, submissionFootprint(exercise, await readReference(exercise)), exercise.id);
+          : chooseJobs(capacity, submissionFootprint(exercise), exercise.id);
       }
       if (jobs && pool && jobs.jobs > pool.size) {
         jobs = { jobs: pool.size, why: `${jobs.why}; at most ${pool.size}, one grade per pre-created namespace in ${namespacesFrom}` };

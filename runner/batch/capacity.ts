@@ -12,12 +12,9 @@
  * with 20 `web` submissions: --jobs 1 took 228 s, --jobs 3 149 s with no false failure.
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { PROJECT_ROOT } from "../config.ts";
+import { CHECKS } from "../../checks/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
-import { loadSubmission } from "../submission/load.ts";
 
 const SUFFIXES: Record<string, number> = {
   n: 1e-9, u: 1e-6, m: 1e-3, "": 1,
@@ -126,27 +123,15 @@ function admittedPod(spec: V1PodSpec | undefined, defaults: ExerciseDefinition["
   return podRequests({ spec: { ...spec, containers: withDefaults(spec?.containers), initContainers: withDefaults(spec?.initContainers) } });
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
-}
-
-/** The most pods the exercise's StatefulSet runs at once: the replica counts it accepts, and what its checks scale it to. */
+/** The most pods the exercise's StatefulSet runs at once, as its checks declare (peakReplicas). */
 export function peakReplicas(exercise: Pick<ExerciseDefinition, "params" | "checks">): number | undefined {
-  const counts = [exercise.params.replicas].flat().filter(isCount);
-  for (const check of exercise.checks) {
-    for (const key of ["scaleTo", "rolloutReplicas"]) if (isCount(check.params?.[key])) counts.push(check.params[key] as number);
+  const counts: number[] = [];
+  for (const config of exercise.checks) {
+    const peak = CHECKS.get(config.id)?.peakReplicas?.({ ...exercise.params, ...config.params });
+    if (typeof peak === "number" && Number.isInteger(peak) && peak >= 0) counts.push(peak);
   }
   return counts.length ? Math.max(...counts) : undefined;
 }
-
-/** Where workloads keep their pod template. */
-const TEMPLATES: Record<string, string[]> = {
-  StatefulSet: ["spec", "template", "spec"],
-  Deployment: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"],
-  ReplicationController: ["spec", "template", "spec"],
-  Pod: ["spec"],
-};
 
 export interface Footprint {
   /** What one submission's pods request together at their peak. */
@@ -156,52 +141,23 @@ export interface Footprint {
   basis: string;
 }
 
-type FootprintExercise = Pick<ExerciseDefinition, "params" | "checks" | "containerDefaults">;
+type FootprintExercise = Pick<ExerciseDefinition, "params" | "checks" | "containerDefaults" | "podRequests">;
 
 /**
- * What one submission requests at its peak: the reference solution's pods (each workload
- * at its replicas; the exercise's StatefulSet at the most the checks make it run) — or,
- * without a reference, that many pods of one container at the container defaults — plus
- * the grader's probe pod (one container at the defaults).
+ * What one submission requests at its peak, from the exercise's own definition: the most
+ * pods its checks make the StatefulSet run, each at the exercise's podRequests (else the
+ * container defaults), plus the grader's probe pod at the container defaults.
  */
-export function submissionFootprint(exercise: FootprintExercise, reference?: readonly Record<string, unknown>[]): Footprint {
+export function submissionFootprint(exercise: FootprintExercise): Footprint {
   const defaults = exercise.containerDefaults;
-  const peak = peakReplicas(exercise);
-  const total: Resources = { cpu: 0, memory: 0 };
-  let pods = 0;
-  const add = (perPod: Resources, count: number) => {
-    total.cpu += perPod.cpu * count;
-    total.memory += perPod.memory * count;
-    pods += count;
+  const pods = peakReplicas(exercise) ?? 1;
+  const perPod = admittedPod({ containers: [{ name: "c", resources: exercise.podRequests ? { requests: exercise.podRequests } : undefined }] }, defaults);
+  const probe = admittedPod({ containers: [{ name: "probe" }] }, defaults);
+  return {
+    requests: { cpu: perPod.cpu * pods + probe.cpu, memory: perPod.memory * pods + probe.memory },
+    pods: pods + 1,
+    basis: `${pods} pod(s) at ${exercise.podRequests ? "the exercise's podRequests" : "the container defaults"} and the grader's probe pod`,
   };
-  let basis: string;
-  if (reference?.length) {
-    for (const object of reference) {
-      const path = TEMPLATES[String(object.kind)];
-      if (!path) continue;
-      const spec = path.reduce<unknown>((at, key) => (at && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), object) as V1PodSpec | undefined;
-      const declared = (object.spec as { replicas?: unknown } | undefined)?.replicas;
-      let count = object.kind === "Pod" ? 1 : isCount(declared) ? declared : 1;
-      const name = (object.metadata as { name?: unknown } | undefined)?.name;
-      if (object.kind === "StatefulSet" && name === exercise.params.statefulset && peak !== undefined) count = Math.max(count, peak);
-      add(admittedPod(spec, defaults), count);
-    }
-    basis = `the reference solution's ${pods} pod(s)`;
-  } else {
-    add(admittedPod({ containers: [{ name: "c" }] }, defaults), peak ?? 1);
-    basis = `${pods} pod(s) at the container defaults`;
-  }
-  add(admittedPod({ containers: [{ name: "probe" }] }, defaults), 1);
-  return { requests: total, pods, basis: `${basis} and the grader's probe pod` };
-}
-
-/** The reference solution's objects (fixtures/<exercise>/reference/submission), if it has one that loads cleanly. */
-export async function readReference(exercise: Pick<ExerciseDefinition, "id">, root = PROJECT_ROOT): Promise<Record<string, unknown>[] | undefined> {
-  const dir = join(root, "fixtures", exercise.id, "reference", "submission");
-  if (!existsSync(dir)) return undefined;
-  const loaded = await loadSubmission(dir).catch(() => undefined);
-  if (!loaded || loaded.refusals.length) return undefined;
-  return loaded.objects.map((o) => o.body);
 }
 
 function cpuText(cores: number): string {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { chooseJobs, freeCapacity, parseQuantity, peakReplicas, podRequests, readReference, submissionFootprint, type Footprint } from "../../runner/batch/capacity.ts";
+import { chooseJobs, freeCapacity, parseQuantity, peakReplicas, podRequests, submissionFootprint, type Footprint } from "../../runner/batch/capacity.ts";
 import { loadExercise } from "../../runner/exercise.ts";
 
 function node(cpu: string, memory: string, ready = true): V1Node {
@@ -55,46 +55,32 @@ describe("batch: default concurrency from free capacity", () => {
 
   const DEFAULTS = { requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "10Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
   const MiB = 2 ** 20;
-  const footprintOf = async (id: string) => {
-    const exercise = loadExercise(id);
-    return submissionFootprint(exercise, await readReference(exercise));
-  };
+  const footprintOf = async (id: string) => submissionFootprint(loadExercise(id));
 
-  it("web: the reference's 3 pods at the container defaults and the probe pod, 40m CPU and 64 MiB", async () => {
+  it("web: its checks' 3 pods at the container defaults and the probe pod, 40m CPU and 64 MiB", async () => {
     const footprint = await footprintOf("web");
     expect(footprint.requests.cpu).to.be.closeTo(0.04, 1e-9);
     expect(footprint.requests.memory).to.equal(64 * MiB);
     expect(footprint.pods).to.equal(4);
-    expect(footprint.basis).to.equal("the reference solution's 3 pod(s) and the grader's probe pod");
+    expect(footprint.basis).to.equal("3 pod(s) at the container defaults and the grader's probe pod");
   });
 
-  it("exercise-8: its reference asks for 2 replicas but the checks scale it to 3; an init container counts only when larger", async () => {
+  it("exercise-8: it accepts 2 or 3 replicas and its checks scale it to 3: 3 pods and the probe", async () => {
     expect(peakReplicas(loadExercise("exercise-8"))).to.equal(3);
     const footprint = await footprintOf("exercise-8");
     expect(footprint.pods).to.equal(4);
     expect(footprint.requests.cpu).to.be.closeTo(0.04, 1e-9);
   });
 
-  it("a reference's own requests count, else its limits (as the API server defaults them), else the LimitRange's defaults", () => {
-    const exercise = { params: { statefulset: "db", replicas: 3 }, checks: [], containerDefaults: DEFAULTS };
-    const container = (resources: object) => ({ name: "c", image: "x", resources });
-    const footprint = submissionFootprint(exercise, [
-      { kind: "Service", metadata: { name: "db" } },
-      {
-        kind: "StatefulSet",
-        metadata: { name: "db" },
-        spec: { replicas: 3, template: { spec: { containers: [container({ requests: { cpu: "500m", memory: "1Gi" } }), container({ limits: { cpu: "100m" } })] } } },
-      },
-      { kind: "Pod", metadata: { name: "client" }, spec: { containers: [container({})] } },
-    ]);
-    // 3 × (500m + 100m, 1 GiB + 16 MiB) + the client and the probe at 10m and 16 MiB each.
-    expect(footprint.requests.cpu).to.be.closeTo(1.82, 1e-9);
-    expect(footprint.requests.memory).to.equal(3 * (1024 + 16) * MiB + 2 * 16 * MiB);
-    expect(footprint.pods).to.equal(5);
+  it("cassandra states what each node requests (500m, 1Gi): 3 of them and the probe at the defaults", async () => {
+    const footprint = await footprintOf("cassandra");
+    expect(footprint.requests.cpu).to.be.closeTo(1.51, 1e-9);
+    expect(footprint.requests.memory).to.equal(3 * 1024 * MiB + 16 * MiB);
+    expect(footprint.basis).to.equal("3 pod(s) at the exercise's podRequests and the grader's probe pod");
   });
 
-  it("without a reference: the StatefulSet's most replicas at the container defaults, and the probe pod", () => {
-    const footprint = submissionFootprint({ params: { replicas: [2, 3] }, checks: [{ id: "scaling-order", points: 1, params: { scaleTo: 5 } }], containerDefaults: DEFAULTS });
+  it("the peak is what the checks declare: scaling-order's scaleTo beyond the replicas asked", () => {
+    const footprint = submissionFootprint({ params: { replicas: [2, 3] }, checks: [{ id: "statefulset-spec", points: 1 }, { id: "scaling-order", points: 1, params: { scaleTo: 5 } }], containerDefaults: DEFAULTS });
     expect(footprint.pods).to.equal(6);
     expect(footprint.requests.cpu).to.be.closeTo(0.06, 1e-9);
     expect(footprint.basis).to.equal("5 pod(s) at the container defaults and the grader's probe pod");
@@ -106,7 +92,7 @@ describe("batch: default concurrency from free capacity", () => {
     const choice = chooseJobs(twoCores(), await footprintOf("web"), "web");
     expect(choice.jobs).to.equal(3);
     expect(choice.why).to.equal(
-      "1 node(s), 2 CPU core(s); each web submission requests 40m CPU and 64 MiB (the reference solution's 3 pod(s) and the grader's probe pod): " +
+      "1 node(s), 2 CPU core(s); each web submission requests 40m CPU and 64 MiB (3 pod(s) at the container defaults and the grader's probe pod): " +
         "1.9 CPU free fits 47, 7.9 GiB free fits 126; at most 3 (1.5 per CPU core, 16 in all: the grader and the cluster's control plane work for every grade)",
     );
   });
