@@ -4,14 +4,14 @@
  * this file parses argv, runs one, prints expected failures as messages (stack traces
  * only with --debug) and is the only place that ends the process with an exit code.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheDir, packageVersion } from "./config.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
 import { handleInterrupts, interruptedBy } from "./util/interrupt.ts";
 import { listManaged } from "./cluster/sweep.ts";
-import { parseProvider, startWarmCluster, stopWarmCluster, warmCluster } from "./cluster/index.ts";
+import { startWarmCluster, stopWarmCluster, warmCluster } from "./cluster/index.ts";
 import { setup } from "./setup/setup.ts";
 import { createProgress } from "./util/progress.ts";
 import { registerGradeCommands } from "./commands.ts";
@@ -117,8 +117,6 @@ export function printError(error: unknown, debug: boolean): void {
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else if (!(error instanceof UsageError)) process.stderr.write("  (run with --debug for details)\n");
 }
-
-export { Option, parseProvider };
 
 if (import.meta.main) {
   const code = await main(process.argv.slice(2));

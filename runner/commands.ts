@@ -13,6 +13,7 @@ import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
 import { formatRefusal } from "./report/writers/text.ts";
 import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
+import { colourEnabled } from "./util/colour.ts";
 import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { disposableSource, resolveSource } from "./submission/source.ts";
 import { NamespacePool } from "./batch/namespace-pool.ts";
@@ -21,10 +22,6 @@ import { interruption } from "./util/interrupt.ts";
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
   setExitCode: (code: ExitCode) => void;
-}
-
-function useColour(env: NodeJS.ProcessEnv): boolean {
-  return !!process.stdout.isTTY && !("NO_COLOR" in env) && env.CI !== "true";
 }
 
 function formatRefusals(report: GradeReport): string {
@@ -62,7 +59,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   }
   const progress = createProgress({ env });
   const active = new Map<string, ActiveStep>();
-  const colour = useColour(env);
+  const colour = colourEnabled(env, !!process.stdout.isTTY);
   const c = pc.createColors(colour);
   await using source = disposableSource(await resolveSource(dir ?? "."));
   const report = await grade({

@@ -4,7 +4,7 @@
  * total. A refused submission lists its refusals instead of checks. Notes and the text of
  * an infrastructure error are not part of the table: the caller prints those itself.
  * Every line fits in 80 columns, with or without colour; colour comes from picocolors and
- * is decided by the caller (see `colourEnabled`).
+ * is decided by the caller (runner/util/colour.ts).
  *
  * Report text can hold student strings: control characters and escape sequences are
  * removed before anything reaches the terminal.
@@ -27,14 +27,6 @@ const SYMBOL: Record<CheckStatus, string> = {
   error: "!",
   skipped: "-",
 };
-
-/** NO_COLOR (https://no-color.org) wins; then FORCE_COLOR; then a real terminal or CI. */
-export function colourEnabled(env: Readonly<Record<string, string | undefined>>, isTTY: boolean): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false") return true;
-  if (env.TERM === "dumb") return false;
-  return isTTY || (env.CI !== undefined && env.CI !== "");
-}
 
 export function renderTable(report: GradeReport, options: TableOptions): string {
   const c = createColors(options.colour);

@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { colourEnabled } from "./colour.ts";
 
 /**
  * Progress for long operations, written to stderr so that stdout stays for results.
@@ -31,7 +32,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   const env = options.env ?? process.env;
   const plain = !stream.isTTY || env.CI === "true" || env.CI === "1";
-  const c = pc.createColors(!plain && !("NO_COLOR" in env));
+  const c = pc.createColors(colourEnabled(env, !!stream.isTTY));
   const width = () => Math.max(20, (stream.columns || 80) - 1);
   let live: { render: () => string } | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { GradeReport } from "../../../runner/report/model.ts";
-import { TERMINAL_WIDTH, colourEnabled, displayWidth, renderTable, truncate, wrap } from "../../../runner/report/terminal.ts";
+import { TERMINAL_WIDTH, displayWidth, renderTable, truncate, wrap } from "../../../runner/report/terminal.ts";
+import { colourEnabled } from "../../../runner/util/colour.ts";
 import { FIXTURES, HOSTILE, expectGolden, fixture } from "./support.ts";
 
 const ANSI = /\x1b\[[0-9;]*m/g;
