@@ -4,9 +4,9 @@
  * Both are replaced atomically (a temporary file renamed over the old one), after every
  * finished submission, so an interrupted batch never loses a finished grade.
  */
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile, mkdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { writeWhole } from "../report/writers/files.ts";
 import { UsageError, errorMessage } from "../errors.ts";
 import type { CheckStatus, GradeReport, Refusal } from "../report/model.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
@@ -173,23 +173,11 @@ export async function readGradebook(dir: string): Promise<Gradebook | undefined>
   return parseGradebook(text, file);
 }
 
-/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 export async function writeGradebook(dir: string, book: Gradebook): Promise<void> {
   await mkdir(dir, { recursive: true });
   // JSON first: it is the record; the CSV is derived from it.
-  await writeAtomically(join(dir, GRADEBOOK_JSON), `${JSON.stringify(book, null, 2)}\n`);
-  await writeAtomically(join(dir, GRADEBOOK_CSV), gradebookCsv(book));
+  await writeWhole(join(dir, GRADEBOOK_JSON), `${JSON.stringify(book, null, 2)}\n`);
+  await writeWhole(join(dir, GRADEBOOK_CSV), gradebookCsv(book));
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The one place writers' text reaches the disk. */
+import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -22,17 +23,19 @@ export function isEnvFile(target: string, envValue: string | undefined): boolean
 export async function writeText(path: string, text: string, append: boolean): Promise<void> {
   const dir = dirname(resolve(path));
   await mkdir(dir, { recursive: true });
-  if (!append) {
-    const temporary = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-    try {
-      await writeFile(temporary, text);
-      await rename(temporary, path);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    return;
-  }
+  if (!append) return writeWhole(path, text);
   const before = await readFile(path, "utf8").catch(() => "");
   await appendFile(path, before !== "" && !before.endsWith("\n") ? `\n${text}` : text);
+}
+
+/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
+export async function writeWhole(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
