@@ -36,7 +36,8 @@ export function podProblem(pod: V1Pod, now = Date.now()): string | undefined {
     if (waiting?.reason && HOPELESS_WAITING.has(waiting.reason)) {
       const last = s.lastState?.terminated;
       const lastWords = last ? ` (last exit: ${last.reason ?? "code"} ${last.exitCode})` : "";
-      const advice = explainStartFailure(waiting.reason, waiting.message ?? "", last?.exitCode);
+      const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === s.name);
+      const advice = explainStartFailure(waiting.reason, waiting.message ?? "", last?.exitCode, spec);
       return `pod ${name}: container ${s.name} is ${waiting.reason}${lastWords}: ${(waiting.message ?? "").split("\n")[0].slice(0, 300)}${advice}`;
     }
     const terminated = s.state?.terminated ?? s.lastState?.terminated;

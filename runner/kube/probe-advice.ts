@@ -76,7 +76,7 @@ export function explainProbeFailure(pod: V1Pod | undefined, message: string): st
 }
 
 /** A container that cannot start, explained from its waiting reason and message; "" when nothing to add. */
-export function explainStartFailure(reason: string, message: string, lastExitCode?: number): string {
+export function explainStartFailure(reason: string, message: string, lastExitCode?: number, container?: V1Container): string {
   const missing = /exec: "([^"]+)": (?:stat [^:]+: )?(?:executable file not found|no such file or directory)/.exec(message);
   if (missing) {
     return ` The image has no ${missing[1]}: the grader's images are busybox-based (sh, not bash). Fix the container's command.`;
@@ -84,6 +84,9 @@ export function explainStartFailure(reason: string, message: string, lastExitCod
   if (reason === "CreateContainerConfigError" && /(configmap|secret) "([^"]+)" not found/i.test(message)) {
     const [, kind, name] = /(configmap|secret) "([^"]+)" not found/i.exec(message)!;
     return ` The pod refers to ${kind === "configmap" ? "ConfigMap" : "Secret"} ${name}, which the submission does not create: add it, or fix the name.`;
+  }
+  if (reason === "CrashLoopBackOff" && container?.livenessProbe && (lastExitCode === 0 || lastExitCode === 137 || lastExitCode === 143)) {
+    return " It has a livenessProbe, and the kubelet restarts the container each time that probe fails: point the probe at a port and path the server answers (or probe the TCP port), or leave the liveness probe out.";
   }
   if (reason === "CrashLoopBackOff" && lastExitCode === 127) {
     return " Exit code 127 means the shell did not find a command: check the command and args (the images are busybox-based; there is no bash).";

@@ -37,5 +37,7 @@ describe("the cluster's words, explained", function () {
     expect(explainStartFailure("CrashLoopBackOff", "back-off 10s restarting failed container", 127)).to.include("did not find a command");
     expect(explainStartFailure("CrashLoopBackOff", "back-off", 0)).to.include("ended (exit 0)");
     expect(explainStartFailure("ImagePullBackOff", "Back-off pulling image")).to.equal("");
+    const killedByLiveness = explainStartFailure("CrashLoopBackOff", "back-off", 0, { name: "nginx", livenessProbe: { httpGet: { path: "/healthz", port: 80 } } });
+    expect(killedByLiveness).to.include("It has a livenessProbe").and.not.to.include("ended (exit 0)");
   });
 });
