@@ -3,7 +3,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { explainProbeFailure, explainStartFailure } from "../../runner/kube/probe-advice.ts";
 
 const pod = (container: Record<string, unknown>, volumes: Record<string, unknown>[] = []): V1Pod =>
-  ({ metadata: { name: "web-0" }, spec: { containers: [{ name: "nginx", ...container }], volumes } }) as V1Pod;
+  ({ metadata: { name: "web-0" }, spec: { containers: [{ name: "nginx", ...container }], volumes } }) as unknown as V1Pod;
 
 describe("the cluster's words, explained", function () {
   const nginxWithClaim = (probe: Record<string, unknown>) =>
