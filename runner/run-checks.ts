@@ -138,6 +138,10 @@ export async function runChecks(
 
   await new Promise<void>((resolve) => {
     const runner = mocha.run(() => resolve());
+    // Interrupted or over budget: no further check starts (the running one stops at its next wait).
+    const stop = () => runner.abort();
+    session.signal?.addEventListener("abort", stop, { once: true });
+    runner.on("end", () => session.signal?.removeEventListener("abort", stop));
     runner.on("fail", (runnable: Mocha.Runnable, error: unknown) => {
       const id = suiteId(runnable);
       if (id) record(id, error);

@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../runner/config.ts";
+import { chooseJobs, readCapacity, submissionFootprint } from "../../runner/batch/capacity.ts";
+import { loadExercise } from "../../runner/exercise.ts";
 import { exitCodeForReport, grade } from "../../runner/grade.ts";
 import type { GradeReport } from "../../runner/report/model.ts";
 import { createProgress } from "../../runner/util/progress.ts";
@@ -41,20 +43,49 @@ function refusalText(report: GradeReport): string {
 
 const only = process.env.KUBEGRADE_FIXTURES?.split(",");
 
+/** Runs the given tasks at most `jobs` at a time; each promise settles with its own task. */
+function limited<T>(jobs: number, tasks: (() => Promise<T>)[]): Promise<T>[] {
+  let free = jobs;
+  const waiting: (() => void)[] = [];
+  const slot = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const done = () => (waiting.length ? waiting.shift()!() : free++);
+  return tasks.map(async (task) => {
+    await slot();
+    try {
+      return await task();
+    } finally {
+      done();
+    }
+  });
+}
+
 for (const exercise of readdirSync(FIXTURES).filter((e) => existsSync(join(FIXTURES, e)) && !e.includes("."))) {
   describe(`fixtures: ${exercise}`, function () {
-    const cases = readdirSync(join(FIXTURES, exercise)).filter((c) => existsSync(join(FIXTURES, exercise, c, "expected.yaml")));
+    const cases = readdirSync(join(FIXTURES, exercise))
+      .filter((c) => existsSync(join(FIXTURES, exercise, c, "expected.yaml")))
+      .filter((c) => !only || only.includes(c));
+    // Graded several at a time on the one cluster, as `kubegrade batch` does (as many as its
+    // --jobs default fits): each test then awaits its own case's grade.
+    const grades = new Map<string, Promise<GradeReport>>();
+    before(async function () {
+      const capacity = await readCapacity(sharedCluster().kubeConfig);
+      const jobs = "unknown" in capacity ? 1 : chooseJobs(capacity, submissionFootprint(loadExercise(exercise)), exercise).jobs;
+      const tasks = cases.map((name) => () => grade({
+        exercise,
+        submission: join(FIXTURES, exercise, name, "submission"),
+        cluster: sharedCluster(),
+        progress: createProgress({ quiet: true }),
+      }));
+      limited(jobs, tasks).forEach((graded, i) => {
+        graded.catch(() => {}); // awaited (and reported) by its own test
+        grades.set(cases[i], graded);
+      });
+    });
     for (const name of cases) {
-      if (only && !only.includes(name)) continue;
       const dir = join(FIXTURES, exercise, name);
       const expected = parse(readFileSync(join(dir, "expected.yaml"), "utf8")) as Expected;
       it(`${name}: ${expected.description}`, async function () {
-        const report = await grade({
-          exercise,
-          submission: join(dir, "submission"),
-          cluster: sharedCluster(),
-          progress: createProgress({ quiet: true }),
-        });
+        const report = await grades.get(name)!;
         const summary = report.checks.map((c) => `${c.id}=${c.status}${c.feedback.length ? ` (${c.feedback.join(" | ")})` : ""}`).join("\n");
         expect(validateReport(report), JSON.stringify(validateReport.errors)).to.equal(true);
         expect(report.infrastructureError, "infrastructure error").to.equal(undefined);

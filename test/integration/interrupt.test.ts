@@ -37,7 +37,12 @@ describe("interrupted grade", function () {
       const child = execa(process.execPath, [
         join(PROJECT_ROOT, "runner/cli.ts"), "grade", "web", join(PROJECT_ROOT, "fixtures/web/reference/submission"),
         "--kubeconfig", join(dir, "kubeconfig"), "--report", `json=${json},junit=${junit}`,
-      ], { env: { ...process.env, CI: "true", NO_COLOR: "1", KUBEGRADE_CLUSTER: "kubeconfig" }, reject: false, all: true });
+      ], {
+        env: { ...process.env, CI: "true", NO_COLOR: "1", KUBEGRADE_CLUSTER: "kubeconfig" },
+        reject: false,
+        all: true,
+        forceKillAfterDelay: false, // the grade's own cleanup is what is tested, not execa's SIGKILL
+      });
       // Interrupt once a check is running (the pods of the submission exist by then).
       await new Promise<void>((resolve, reject) => {
         let seen = "";
@@ -47,14 +52,17 @@ describe("interrupted grade", function () {
         });
         void child.then((r) => reject(new Error(`the grade ended before a check started: ${String(r.all)}`)));
       });
+      const sent = performance.now();
       child.kill(signal);
       const result = await child;
+      const took = performance.now() - sent;
       expect(result.exitCode, String(result.all)).to.equal(code);
       expect(String(result.stdout), "no score is printed").not.to.match(/Total|points|\d+\/100/);
       expect(String(result.stderr)).to.include(`interrupted by ${signal}: not graded, no report written`);
       expect(existsSync(json), "no JSON report").to.equal(false);
       expect(existsSync(junit), "no JUnit report").to.equal(false);
       expect(await liveGradingNamespaces(), "the grade's namespace is removed").to.deep.equal(before);
+      expect(took, "it stops at once, not after the remaining checks").to.be.below(20_000);
     });
   }
 });
