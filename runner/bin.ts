@@ -3,9 +3,9 @@
  * The installed `kubegrade` command (package.json "bin" → dist/runner/bin.js). It checks
  * the Node version against package.json "engines" before anything else is loaded — the
  * CLI's static imports would run first, and on too old a Node the grader fails later with
- * a stack trace (testcontainers 12 needs Node ≥ 22.22) — then runs the CLI, which owns
- * every other exit code. Only Node built-ins and plain syntax here, so old Nodes get as
- * far as the message.
+ * a stack trace (grades clean up through AsyncDisposableStack, new in Node 24; testcontainers
+ * 12 needs Node ≥ 22.22) — then runs the CLI, which owns every other exit code. Only Node
+ * built-ins and plain syntax here, so old Nodes get as far as the message.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
