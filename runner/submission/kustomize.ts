@@ -142,6 +142,9 @@ export async function buildKustomization(dir: string, kustomization: string, env
   if (result.timedOut) {
     return { refusals: [{ file: kustomization, message: "kustomize did not finish building it within 60 s" }], files: files.size };
   }
+  if (result.isMaxBuffer) {
+    return { refusals: [{ file: kustomization, message: "kustomize builds more than 16 MiB of manifests from it; a solution needs a few KiB" }], files: files.size };
+  }
   if (result.exitCode !== 0) {
     if (result.exitCode === undefined || result.exitCode > 1 || result.signal) {
       throw new InfrastructureError(`kustomize failed (${result.signal ?? `exit ${result.exitCode}`}): ${String(result.stderr).slice(0, 500)}`);
