@@ -183,7 +183,8 @@ describe("cluster: nothing is left behind", function () {
   }
 
   async function startChild(): Promise<{ child: ReturnType<typeof execa>; id: string }> {
-    const child = execa(process.execPath, [childScript], { reject: false, all: true });
+    // No SIGKILL from execa after a signal: the child's own cleanup is what is tested.
+    const child = execa(process.execPath, [childScript], { reject: false, all: true, forceKillAfterDelay: false });
     const id = await new Promise<string>((resolve, reject) => {
       let buffer = "";
       child.stdout?.on("data", (chunk: Buffer) => {

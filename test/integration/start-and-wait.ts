@@ -8,6 +8,8 @@ handleInterrupts();
 {
   await using cluster = await startKitCluster();
   process.stdout.write(`CONTAINER ${cluster.containerId}\n`);
+  const alive = setInterval(() => {}, 1 << 30); // nothing else keeps the process waiting
   await once(interruption, "abort");
+  clearInterval(alive);
 }
 process.exit((interruption.reason as Interrupted).exitCode);
