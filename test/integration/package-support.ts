@@ -6,6 +6,7 @@
  * `kubegrade` can only be the installed package's JavaScript.
  */
 import { execa } from "execa";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -50,6 +51,8 @@ let packed: Promise<string> | undefined;
 export function packKubegrade(): Promise<string> {
   packed ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), "kubegrade-pack-"));
+    // Shared by every test file of the run that installs kubegrade: removed when the run ends.
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     // npm runs prepack (npm run build → dist/) with this checkout's node_modules/.bin on PATH.
     const result = await run("npm", ["pack", "--pack-destination", dir], PROJECT_ROOT, userEnv());
     const tarball = (await readdir(dir)).find((f) => f.endsWith(".tgz"));
