@@ -149,7 +149,10 @@ export async function buildKustomization(dir: string, kustomization: string, env
     if (result.exitCode === undefined || result.exitCode > 1 || result.signal) {
       throw new InfrastructureError(`kustomize failed (${result.signal ?? `exit ${result.exitCode}`}): ${String(result.stderr).slice(0, 500)}`);
     }
-    return { refusals: [{ file: kustomization, message: explainKustomizeError(String(result.stderr)) }], files: files.size };
+    const stderr = String(result.stderr);
+    // "invalid Kustomization: yaml: line 3: …" is about the root kustomization's own text.
+    const line = /^invalid Kustomization: yaml: line (\d+):/.exec(stderr.trim())?.[1];
+    return { refusals: [{ file: kustomization, ...(line ? { line: Number(line) } : {}), message: explainKustomizeError(stderr) }], files: files.size };
   }
   return { yaml: String(result.stdout), refusals, files: files.size };
 }
