@@ -82,7 +82,7 @@ function feedback(check: CheckResult, c: Colors): string[] {
   const indent = "      ";
   const lines: string[] = [];
   if (check.status === "error") lines.push(...wrap(`${STATUS_WORD.error}, not a problem with the submission:`, TERMINAL_WIDTH, indent, indent).map(c.yellow));
-  if (check.status === "skipped") lines.push(...wrap(`${STATUS_WORD.skipped}:`, TERMINAL_WIDTH, indent, indent).map(c.dim));
+  if (check.status === "skipped" && !/^not run\b/i.test(check.feedback[0] ?? "")) lines.push(...wrap(`${STATUS_WORD.skipped}:`, TERMINAL_WIDTH, indent, indent).map(c.dim));
   for (const line of feedbackLines(check)) {
     if (line.trim() === "") continue;
     lines.push(...wrap(clean(line), TERMINAL_WIDTH, indent, indent));
