@@ -65,10 +65,12 @@ export function packKubegrade(): Promise<string> {
 /**
  * An empty project in a new temporary directory with kubegrade installed from the tarball
  * as a dev dependency — from the npm cache where it can (no network beyond what CI has).
+ * Removed when the test run ends, if the caller has not removed it before.
  */
 export async function projectWithKubegrade(scripts: Record<string, string> = {}): Promise<{ root: string; project: string }> {
   const tarball = await packKubegrade();
   const root = await mkdtemp(join(tmpdir(), "kubegrade-project-"));
+  process.once("exit", () => rmSync(root, { recursive: true, force: true })); // at the latest
   const project = join(root, "exercise-repo");
   await mkdir(project);
   await writeFile(join(project, "package.json"), `${JSON.stringify({ name: "exercise-repo", private: true, scripts }, null, 2)}\n`);
