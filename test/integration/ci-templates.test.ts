@@ -490,13 +490,17 @@ describe("ci templates", function () {
       tests: { name: string; status: string; score: number; max_score: number }[];
     }
 
+    const gradescopeSchema = schemaValidator(join(PROJECT_ROOT, "test/unit/reporters/gradescope.schema.json"));
+
     /** Gradescope's harness: cd source, run run_autograder, read results/results.json. */
     async function runAutograder(dir: string): Promise<{ run: Run; results: Results }> {
       const result = await run(join(dir, "source/run_autograder"), [], join(dir, "source"), machineEnv({ AUTOGRADER_ROOT: dir, KUBECONFIG: undefined }));
       expect(result.exitCode, result.all).to.equal(0);
       expect(result.stdout, "nothing on stdout").to.equal("");
-      const text = await readFile(join(dir, "results/results.json"), "utf8");
-      return { run: result, results: JSON.parse(text) as Results };
+      const results = JSON.parse(await readFile(join(dir, "results/results.json"), "utf8")) as Results;
+      // Gradescope's "Output format", as test/unit/reporters/gradescope.schema.json transcribes it.
+      expectValid(gradescopeSchema, results, "results.json");
+      return { run: result, results };
     }
 
     async function expectEmptyAndUnlocked(): Promise<void> {
