@@ -259,29 +259,65 @@ function duplicateKeys(doc: Document, counter: LineCounter, file: string): Refus
 }
 
 /** Where JSON.parse stopped: Node says "… (line 3 column 5)" or "… at position 42". */
-function jsonErrorPosition(message: string, text: string): { line: number; column: number } | undefined {
-  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+function jsonErrorPosition(message: string, text: string, offset: number): { line: number; column: number } | undefined {
   const position = /at position (\d+)/.exec(message);
-  if (!position) return undefined;
-  const before = text.slice(0, Number(position[1]));
+  if (!position) {
+    const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message);
+    return lineColumn && offset === 0 ? { line: Number(lineColumn[1]), column: Number(lineColumn[2]) } : undefined;
+  }
+  const before = text.slice(0, offset + Number(position[1]));
   return { line: before.split("\n").length, column: before.length - before.lastIndexOf("\n") };
 }
 
 /**
+ * The JSON values of a file, as [start, end) offsets: one object, or several one after the
+ * other (kubectl reads a stream of JSON objects too). Syntax errors become refusals.
+ */
+function jsonValues(text: string, file: string, refusals: Refusal[]): [number, number][] | undefined {
+  const values: [number, number][] = [];
+  let start = text.startsWith("\uFEFF") ? 1 : 0; // a byte-order mark is not an error (Windows editors write one)
+  while (start < text.length && text.slice(start).trim() !== "") {
+    const rest = text.slice(start);
+    try {
+      JSON.parse(rest);
+      values.push([start, text.length]);
+      return values;
+    } catch (error) {
+      const message = (error as Error).message;
+      const after = /^Unexpected non-whitespace character after JSON at position (\d+)/.exec(message);
+      if (after && values.length < LIMITS.maxObjects) {
+        const end = start + Number(after[1]);
+        try {
+          JSON.parse(text.slice(start, end));
+          values.push([start, end]);
+          start = end;
+          continue;
+        } catch {
+          // reported below, as the whole rest failed
+        }
+      }
+      // Without a position in the message, the value that failed is where to look.
+      const pos = jsonErrorPosition(message, text, start) ?? jsonErrorPosition("at position 0", text, start);
+      refusals.push({ file, ...pos, message: `invalid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, "").replace(/ in JSON at position \d+/, "").replace(/ at position \d+/, "")}` });
+      return undefined;
+    }
+  }
+  return values;
+}
+
+/**
  * The objects of one manifest text (a file, or kustomize's output): YAML documents — JSON
- * is YAML's flow style, so a JSON file is read the same way, after a strict JSON check that
- * gives its syntax errors the way kubectl sees them.
+ * is YAML's flow style, so a JSON file is read the same way (each value of a JSON stream on
+ * its own, at its own place in the file), after a strict JSON check that gives syntax errors
+ * the way kubectl sees them.
  */
 export function parseManifests(text: string, file: string, refusals: Refusal[], notes: string[], options: { json?: boolean } = {}): SubmittedObject[] {
   if (options.json) {
-    try {
-      JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark is not an error (Windows editors write one)
-    } catch (error) {
-      const message = (error as Error).message;
-      const pos = jsonErrorPosition(message, text);
-      refusals.push({ file, ...pos, message: `invalid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, "").replace(/ in JSON at position \d+/, "")}` });
-      return [];
+    const values = jsonValues(text, file, refusals);
+    if (!values) return [];
+    if (values.length > 1) {
+      // Each value alone, preceded by blanks that keep its lines and columns where they are in the file.
+      return values.flatMap(([start, end]) => parseManifests(text.slice(0, start).replace(/[^\n]/g, " ") + text.slice(start, end), file, refusals, notes));
     }
   }
   const counter = new LineCounter();

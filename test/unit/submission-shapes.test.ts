@@ -132,6 +132,13 @@ describe("submission shapes kubectl takes", function () {
     expect(broken.refusals[0].message).to.match(/^invalid JSON: /);
   });
 
+  it("reads a stream of JSON objects in one file, as kubectl does, each at its own line", async function () {
+    const loaded = await load({ "stream.json": '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n{\n  "apiVersion": "v1",\n  "kind": "Service",\n  "metadata": {"name": "b"}\n}\n' });
+    expect(loaded.refusals).to.deep.equal([]);
+    expect(loaded.objects.map((o) => `${o.name}:${o.line}`)).to.deep.equal(["a:1", "b:2"]);
+    expect(loaded.objects[1].position(["metadata", "name"])).to.deep.equal({ line: 5, column: 24 });
+  });
+
   it("refuses a kustomization below the root, saying which directory to grade", async function () {
     const loaded = await load({ "k8s/kustomization.yaml": "resources: [web.yaml]\n", "k8s/web.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n" });
     expect(loaded.refusals[0].file).to.equal(join("k8s", "kustomization.yaml"));
