@@ -189,6 +189,10 @@ function makeObject(
   refusals: Refusal[],
 ): SubmittedObject | undefined {
   const metadata = (body.metadata ?? {}) as Record<string, unknown>;
+  if (typeof body.apiVersion === "string" && body.apiVersion.startsWith("kustomize.config.k8s.io/") && typeof metadata.name !== "string") {
+    refusals.push({ file, ...start, message: `${String(body.kind)} is kustomize's configuration, not an object to apply: kubectl apply -k (and the grader) builds the kustomization named kustomization.yaml, kustomization.yml or Kustomization at the submission's root` });
+    return undefined;
+  }
   const missing = ["apiVersion", "kind"].filter((k) => typeof body[k] !== "string" || body[k] === "");
   if (typeof metadata.name !== "string" || metadata.name === "") missing.push("metadata.name");
   if (missing.length) {

@@ -81,6 +81,13 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
       });
     };
 
+    if (object.apiVersion.startsWith("kustomize.config.k8s.io/")) {
+      refuse(
+        `${object.kind} is kustomize's configuration, not an object to apply: kubectl apply -k (and the grader) builds the kustomization named kustomization.yaml, kustomization.yml or Kustomization at the submission's root`,
+        ["kind"],
+      );
+      continue;
+    }
     if (CLUSTER_SCOPED.has(object.kind)) {
       refuse(`${object.kind} is a cluster-wide object; a submission may only contain objects inside its own namespace`, ["kind"]);
       continue;

@@ -156,6 +156,15 @@ describe("submission shapes kubectl takes", function () {
     expect(again.refusals[0].message).to.include("points outside the submission");
   });
 
+  it("refuses kustomize's configuration under another name, saying which names kubectl builds", async function () {
+    const loaded = await load({ "kustomize.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: x}\nresources: [web.yaml]\n" });
+    const result = validateSubmission(loaded.objects, POLICY);
+    expect(result.refusals[0]).to.include({ file: "kustomize.yaml", line: 2 });
+    expect(result.refusals[0].message).to.include("named kustomization.yaml, kustomization.yml or Kustomization at the submission's root");
+    const unnamed = await load({ "kustomize.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [web.yaml]\n" });
+    expect(unnamed.refusals[0].message).to.include("is kustomize's configuration");
+  });
+
   it("accepts any tag or digest of a provided image family, and refuses other families listing the provided ones", function () {
     expect(imageVerdict("nginx:mainline", POLICY.images).kind).to.equal("exact");
     expect(imageVerdict("docker.io/library/nginx:1.29", POLICY.images).kind).to.equal("family");
