@@ -364,7 +364,25 @@ export async function loadSubmission(dir: string, options: { env?: NodeJS.Proces
   const loaded = kustomization ? await loadKustomization(dir, kustomization, options.env) : await loadFiles(dir);
   // Exports from a cluster: fields the API server sets are dropped, with one note.
   const cleaned = dropServerSetFields(loaded.objects);
-  return { ...loaded, objects: cleaned.objects, notes: [...loaded.notes, ...cleaned.notes] };
+  const own = withoutOwnNamespace(cleaned.objects);
+  return { ...loaded, objects: own.objects, notes: [...loaded.notes, ...cleaned.notes, ...own.notes] };
+}
+
+/**
+ * A Namespace object for the one namespace all the other objects name (a kustomization's
+ * namespace.yaml): the grade makes its own namespace, so it is left out with a note.
+ * Any other Namespace is refused by validation, as a cluster-wide object.
+ */
+function withoutOwnNamespace(objects: SubmittedObject[]): { objects: SubmittedObject[]; notes: string[] } {
+  const named = new Set(objects.filter((o) => o.kind !== "Namespace" && o.namespace !== undefined).map((o) => o.namespace));
+  if (named.size !== 1) return { objects, notes: [] };
+  const [namespace] = [...named];
+  const own = objects.filter((o) => o.kind === "Namespace" && o.apiVersion === "v1" && o.name === namespace);
+  if (!own.length) return { objects, notes: [] };
+  return {
+    objects: objects.filter((o) => !own.includes(o)),
+    notes: [`Namespace ${namespace} (${own[0].file}) was not applied: the grade makes a namespace of its own, and the objects naming ${namespace} are graded there.`],
+  };
 }
 
 /** `kubectl apply -k DIR`: kustomize's build of the root's kustomization, validated like any manifest. */

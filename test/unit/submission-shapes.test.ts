@@ -101,6 +101,15 @@ describe("submission shapes kubectl takes", function () {
     expect(result.refusals).to.deep.equal([]);
     expect(result.notes.join("\n")).to.match(/metadata.namespace "default" \(3 objects\) was ignored/);
 
+    const withNamespace = await load({
+      "namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: lab}\n",
+      "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: lab}\n",
+    });
+    expect(withNamespace.objects.map((o) => o.kind)).to.deep.equal(["Service"]);
+    expect(withNamespace.notes.join("\n")).to.include("Namespace lab (namespace.yaml) was not applied");
+    const otherNamespace = await load({ "namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n", "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: lab}\n" });
+    expect(validateSubmission(otherNamespace.objects, POLICY).refusals[0].message).to.include("Namespace is a cluster-wide object");
+
     const two = await load({
       "a.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: team-a}\n",
       "b.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: team-b}\n",
