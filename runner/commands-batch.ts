@@ -6,7 +6,7 @@ import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseProvider } from "./cluster/index.ts";
-import type { CommandContext } from "./commands.ts";
+import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { parseReportSpecs } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
@@ -19,6 +19,7 @@ import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/rost
 import { parseShard } from "./batch/shard.ts";
 
 interface BatchCliOptions {
+  exercises?: string[];
   roster?: string;
   out: string;
   report?: string;
@@ -99,6 +100,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
   }
   const result = await runBatch({
     exercise: exerciseId,
+    exercises: coursesOf(opts, env),
     submissions,
     out: opts.out,
     reports,
@@ -159,6 +161,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
     .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
+    .option(...EXERCISES_OPTION, collect)
     .option("--debug", "each grade's steps, stack traces")
     .action(async (exercise: string, sources: string[], opts: BatchCliOptions) => {
       context.setExitCode(await batchCommand(exercise, sources, opts, context));

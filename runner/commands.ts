@@ -5,9 +5,8 @@ import { Option, type Command } from "commander";
 import pc from "picocolors";
 import { TIMEOUTS } from "./config.ts";
 import { parseProvider } from "./cluster/index.ts";
-import { CHECKS } from "../checks/index.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
-import { listExercises, loadExercise, maxScore } from "./exercise.ts";
+import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
 import { exitCodeForReport, grade } from "./grade.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
@@ -18,6 +17,15 @@ import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { disposableSource, resolveSource } from "./submission/source.ts";
 import { NamespacePool } from "./batch/namespace-pool.ts";
 import { interruption } from "./util/interrupt.ts";
+
+/** --exercises DIR (repeatable): a course's exercises besides the built-in ones. */
+export const EXERCISES_OPTION = ["--exercises <dir>", "a course directory of exercises (repeatable; also KUBEGRADE_EXERCISES or a kubegrade.yaml above the current directory)"] as const;
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The course directories a command reads, from its --exercises, the environment or kubegrade.yaml. */
+export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv): string[] {
+  return courseDirs({ given: opts.exercises, env });
+}
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -33,6 +41,7 @@ function formatRefusals(report: GradeReport): string {
 }
 
 interface GradeCliOptions {
+  exercises?: string[];
   report?: string;
   cluster?: string;
   kubeconfig?: string;
@@ -64,6 +73,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   await using source = disposableSource(await resolveSource(dir ?? "."));
   const report = await grade({
     exercise: exerciseId,
+    exercises: coursesOf(opts, env),
     submission: source.dir,
     submissionLabel: source.label,
     commit: source.commit,
@@ -120,22 +130,23 @@ function parseReportSpecsOrUsage(value: string) {
   }
 }
 
-export function listCommand(): string {
-  return listExercises()
-    .map((id) => {
-      const e = loadExercise(id);
-      return `${id.padEnd(12)} ${String(maxScore(e)).padStart(3)} pts  ${e.title}`;
-    })
-    .join("\n");
+export async function listCommand(courses: readonly string[] = []): Promise<string> {
+  const lines: string[] = [];
+  for (const id of listExercises(courses)) {
+    const e = await loadExercise(id, courses);
+    lines.push(`${id.padEnd(12)} ${String(maxScore(e)).padStart(3)} pts  ${e.title}${e.course ? `  (${e.course})` : ""}`);
+  }
+  return lines.join("\n");
 }
 
-export function explainCommand(exerciseId: string): string {
-  const e = loadExercise(exerciseId);
+export async function explainCommand(exerciseId: string, courses: readonly string[] = []): Promise<string> {
+  const e = await loadExercise(exerciseId, courses);
   const lines = [`${e.title}`, "", e.summary, "", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`];
   for (const check of e.checks) {
-    const definition = CHECKS.get(check.id);
-    lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition?.title ?? "(unknown check)"}`);
-    if (definition?.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
+    const { definition } = check;
+    lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition.title}`);
+    if (definition.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
+    if (check.hint) lines.push(`       ${"".padEnd(18)} hint: ${check.hint}`);
   }
   lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images: ${e.images.join(", ")}`);
   lines.push(`Time budget: ${e.timeBudgetSeconds} s (plus up to ${TIMEOUTS.clusterStartMs / 1000} s to start a cluster)`);
@@ -156,6 +167,7 @@ export function registerGradeCommands(program: Command, context: CommandContext)
     .option("--namespace <name>", "grade in this pre-created, empty namespace instead of creating one (it is emptied again afterwards, not deleted)")
     .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
     .option("--timeout <seconds>", "budget for the whole grade")
+    .option(...EXERCISES_OPTION, collect)
     .option("--debug", "stack traces and component logs")
     .action(async (exercise: string, dir: string, opts: GradeCliOptions) => {
       context.setExitCode(await gradeCommand(exercise, dir, opts, context));
@@ -163,14 +175,16 @@ export function registerGradeCommands(program: Command, context: CommandContext)
   program
     .command("list")
     .description("the exercises kubegrade can grade")
-    .action(() => {
-      process.stdout.write(`${listCommand()}\n`);
+    .option(...EXERCISES_OPTION, collect)
+    .action(async (opts: { exercises?: string[] }) => {
+      process.stdout.write(`${await listCommand(coursesOf(opts, context.env))}\n`);
     });
   program
     .command("explain")
     .description("what is checked in an exercise, and for how many points")
     .argument("<exercise>")
-    .action((exercise: string) => {
-      process.stdout.write(`${explainCommand(exercise)}\n`);
+    .option(...EXERCISES_OPTION, collect)
+    .action(async (exercise: string, opts: { exercises?: string[] }) => {
+      process.stdout.write(`${await explainCommand(exercise, coursesOf(opts, context.env))}\n`);
     });
 }

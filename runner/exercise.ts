@@ -1,25 +1,37 @@
 /**
- * Exercises are data: exercises/<id>/exercise.yaml names the checks (reused modules
- * under checks/), their points and parameters, what a submission may contain, and the
- * resources a grade may use. exercises/exercise.schema.json documents the format.
+ * Exercises are data: <dir>/<id>/exercise.yaml names the checks (built-in modules under
+ * checks/, a course's own check modules, or declarative checks), their points and
+ * parameters, what a submission may contain, and the resources a grade may use.
+ * exercises/exercise.schema.json documents the format. The built-in exercises live in
+ * exercises/; a course adds its own from directories of its own (--exercises DIR,
+ * KUBEGRADE_EXERCISES, or a kubegrade.yaml found in the current directory or above).
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { registerHooks } from "node:module";
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { CONTEXT_PARAMS, type CheckDefinition } from "../checks/api.ts";
+import { DECLARATIVE_SHAPES, declarativeCheck, type DeclarativeEntry } from "../checks/declarative.ts";
 import { CHECKS } from "../checks/index.ts";
 import { PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { didYouMean } from "./util/nearest.ts";
 
-export interface ExerciseCheck {
+export interface ExerciseCheck extends Omit<DeclarativeEntry, "id"> {
   id: string;
   points: number;
   /** Parameters for this check only, merged over the exercise's. */
   params?: Record<string, unknown>;
   /** Overrides the check's own time budget. */
   budgetSeconds?: number;
+  /** Shown under the check's failure, in every report. */
+  hint?: string;
+  /** A course's check module, relative to the exercise's folder. */
+  module?: string;
+  /** The check this entry runs, resolved when the exercise is loaded. */
+  definition: CheckDefinition<unknown>;
 }
 
 export interface ExerciseDefinition {
@@ -27,6 +39,8 @@ export interface ExerciseDefinition {
   title: string;
   summary: string;
   seed?: string;
+  /** Handed-out manifests (relative to dir): what batch's similarity takes out before comparing submissions. */
+  handout?: string[];
   /** The whole grade (cluster start excluded) must end within this. */
   timeBudgetSeconds: number;
   allowedKinds: string[];
@@ -46,15 +60,84 @@ export interface ExerciseDefinition {
   passScore?: number;
   /** The directory the definition came from. */
   dir: string;
+  /** The course directory it came from; absent for a built-in exercise. */
+  course?: string;
 }
 
 export const EXERCISES_DIR = join(PROJECT_ROOT, "exercises");
+export const COURSE_FILE = "kubegrade.yaml";
+
+/**
+ * The course directories to read besides the built-in exercises: --exercises DIR (given),
+ * else KUBEGRADE_EXERCISES (paths separated by the platform's delimiter), else the
+ * `exercises:` of a kubegrade.yaml in `cwd` or a directory above it (relative to that file).
+ */
+export function courseDirs(options: { given?: readonly string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {}): string[] {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  let dirs: string[];
+  let origin: string;
+  if (options.given?.length) {
+    dirs = options.given.map((d) => resolve(cwd, d));
+    origin = "--exercises";
+  } else if (env.KUBEGRADE_EXERCISES) {
+    dirs = env.KUBEGRADE_EXERCISES.split(delimiter).filter(Boolean).map((d) => resolve(cwd, d));
+    origin = "KUBEGRADE_EXERCISES";
+  } else {
+    const file = findUp(COURSE_FILE, cwd);
+    if (!file) return [];
+    let data: unknown;
+    try {
+      data = parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new UsageError(`${file}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
+    }
+    const named = (data as { exercises?: unknown } | null)?.exercises;
+    const list = typeof named === "string" ? [named] : Array.isArray(named) && named.every((n) => typeof n === "string") ? (named as string[]) : undefined;
+    if (!list) throw new UsageError(`${file}: expected \`exercises: <dir>\` (or a list of directories) naming the course's exercises`);
+    dirs = list.map((d) => resolve(dirname(file), d));
+    origin = file;
+  }
+  for (const dir of dirs) {
+    if (!existsSync(dir)) throw new UsageError(`${origin}: the exercises directory ${dir} does not exist`);
+  }
+  return dirs;
+}
+
+function findUp(name: string, from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, name))) return join(dir, name);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Where each exercise id is defined: the built-in ones, then each course's. */
+function catalog(courses: readonly string[]): Map<string, { dir: string; course?: string }> {
+  const found = new Map<string, { dir: string; course?: string }>();
+  const read = (root: string) =>
+    readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(root, e.name, "exercise.yaml")))
+      .map((e) => e.name);
+  for (const id of read(EXERCISES_DIR)) found.set(id, { dir: join(EXERCISES_DIR, id) });
+  for (const course of courses) {
+    for (const id of read(course)) {
+      const earlier = found.get(id);
+      if (earlier) {
+        throw new UsageError(
+          `exercise ${id} of ${join(course, id)} has the id of ${earlier.course ? `${join(earlier.course, id)}` : `kubegrade's built-in exercise ${id}`}; give it another id (its folder's name)`,
+        );
+      }
+      found.set(id, { dir: join(course, id), course });
+    }
+  }
+  return found;
+}
 
 type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 let definitionValidator: Validator | undefined;
-const paramValidators = new Map<string, Validator>();
+const paramValidators = new WeakMap<CheckDefinition<unknown>, Validator>();
 
 function problemsOf(validator: Validator, root: string): string[] {
   return (validator.errors ?? []).map((e) => `${root}${e.instancePath.replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
@@ -81,11 +164,7 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
   const problems: string[] = [];
   const named: CheckDefinition<unknown>[] = [];
   for (const config of exercise.checks) {
-    const definition = CHECKS.get(config.id);
-    if (!definition) {
-      problems.push(`check ${config.id} does not exist${didYouMean(config.id, CHECKS.keys())}`);
-      continue;
-    }
+    const definition = config.definition;
     named.push(definition);
     for (const key of Object.keys(config.params ?? {})) {
       if (!acceptedParams(definition).includes(key)) {
@@ -98,14 +177,13 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
     if (!readByAny.has(key)) problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}`);
   }
   for (const config of exercise.checks) {
-    const definition = CHECKS.get(config.id);
-    if (!definition) continue;
+    const definition = config.definition;
     const accepted = acceptedParams(definition);
     const merged = Object.fromEntries(Object.entries({ ...exercise.params, ...config.params }).filter(([k]) => accepted.includes(k)));
-    let validator = paramValidators.get(definition.id);
+    let validator = paramValidators.get(definition);
     if (!validator) {
       validator = ajv.compile({ ...definition.params, properties: { ...CONTEXT_PARAMS, ...definition.params.properties } }) as Validator;
-      paramValidators.set(definition.id, validator);
+      paramValidators.set(definition, validator);
     }
     if (!validator(merged)) {
       for (const e of validator.errors ?? []) {
@@ -119,24 +197,103 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
   if (problems.length) throw new UsageError(`${file}: exercise ${exercise.id}: ${problems.join("; ")}`);
 }
 
-export function listExercises(): string[] {
-  return readdirSync(EXERCISES_DIR, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(EXERCISES_DIR, e.name, "exercise.yaml")))
-    .map((e) => e.name)
-    .sort();
+export function listExercises(courses: readonly string[] = []): string[] {
+  return [...catalog(courses).keys()].sort();
 }
 
-export function loadExercise(id: string): ExerciseDefinition {
-  const known = listExercises();
-  if (!/^[a-z0-9-]+$/.test(id) || !known.includes(id)) {
-    throw new UsageError(`unknown exercise "${id}" (known: ${known.join(", ")})`);
+// A course's check module imports "kubegrade/checks": it gets the API of the grader running
+// it, wherever the course lives (with or without kubegrade in its node_modules).
+const API_MODULE = new URL(import.meta.url.endsWith(".ts") ? "../checks/api.ts" : "../checks/api.js", import.meta.url).href;
+let hooked = false;
+function resolveCheckApi(): void {
+  if (hooked) return;
+  hooked = true;
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      specifier === "kubegrade/checks" ? { url: API_MODULE, shortCircuit: true } : nextResolve(specifier, context),
+  });
+}
+
+/** A course's check module: its default export, checked to be a check value. */
+async function importCheckModule(exerciseDir: string, module: string, file: string): Promise<CheckDefinition<unknown>> {
+  const path = resolve(exerciseDir, module);
+  if (isAbsolute(module) || relative(exerciseDir, path).startsWith("..")) {
+    throw new UsageError(`${file}: check module ${module} must be inside the exercise's folder`);
   }
-  const dir = join(EXERCISES_DIR, id);
+  if (!existsSync(path)) throw new UsageError(`${file}: check module ${module} does not exist (${path})`);
+  resolveCheckApi();
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    throw new UsageError(`${file}: check module ${module} could not be loaded: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const check = loaded.default as Partial<CheckDefinition<unknown>> | undefined;
+  const problems: string[] = [];
+  if (!check || typeof check !== "object") problems.push("it has no default export (export default defineCheck({...}))");
+  else {
+    if (typeof check.id !== "string" || !/^[a-z0-9-]+$/.test(check.id)) problems.push("id must be lower-case letters, digits and -");
+    if (typeof check.title !== "string") problems.push("title must be a string");
+    if (!Array.isArray(check.requires)) problems.push("requires must be a list (service, statefulset, pods-ready)");
+    if (typeof check.destructive !== "boolean") problems.push("destructive must be true or false");
+    if (typeof check.budgetMs !== "number" || check.budgetMs <= 0) problems.push("budgetMs must be a positive number");
+    if (typeof check.tests !== "function") problems.push("tests must be a function of the context");
+    if (!check.params || check.params.type !== "object" || typeof check.params.properties !== "object") problems.push("params must be a JSON Schema object ({type: object, properties: {…}})");
+  }
+  if (problems.length) throw new UsageError(`${file}: check module ${module} is not a check: ${problems.join("; ")}`);
+  return check as CheckDefinition<unknown>;
+}
+
+type RawCheck = Omit<ExerciseCheck, "definition">;
+
+/** The check an entry runs: a course module, a declarative check, or a built-in one. */
+async function resolveCheck(entry: RawCheck, dir: string, file: string): Promise<CheckDefinition<unknown> | string> {
+  const shapes = [...(entry.module ? ["module"] : []), ...DECLARATIVE_SHAPES.filter((k) => entry[k] !== undefined)];
+  if (shapes.length > 1) return `check ${entry.id}: give one of module, object, command or http, not ${shapes.join(" and ")}`;
+  if (entry.module) {
+    const check = await importCheckModule(dir, entry.module, file);
+    if (check.id !== entry.id) return `check ${entry.id}: its module ${entry.module} defines check ${check.id}; name the entry by that id`;
+    if (CHECKS.has(entry.id)) return `check ${entry.id}: module ${entry.module} has the id of a built-in check; give it another id`;
+    return check;
+  }
+  if (shapes.length === 1) {
+    if (CHECKS.has(entry.id)) return `check ${entry.id}: a declarative check cannot take a built-in check's id; give it another id`;
+    return declarativeCheck({ ...entry, id: entry.id } as DeclarativeEntry) as CheckDefinition<unknown>;
+  }
+  return CHECKS.get(entry.id) ?? `check ${entry.id} does not exist${didYouMean(entry.id, CHECKS.keys())} (or give it a module, object, command or http)`;
+}
+
+export async function loadExercise(id: string, courses: readonly string[] = []): Promise<ExerciseDefinition> {
+  const known = catalog(courses);
+  const where = known.get(id);
+  if (!/^[a-z0-9-]+$/.test(id) || !where) {
+    throw new UsageError(`unknown exercise "${id}"${didYouMean(id, known.keys())} (known: ${[...known.keys()].sort().join(", ")})`);
+  }
+  const { dir } = where;
   const file = join(dir, "exercise.yaml");
-  const data = parse(readFileSync(file, "utf8")) as unknown;
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
+  }
   validateDefinition(data, file);
-  const definition = { ...(data as Omit<ExerciseDefinition, "dir">), dir };
-  if (definition.id !== id) throw new UsageError(`${file}: id ${definition.id} does not match its folder ${id}`);
+  const raw = data as Omit<ExerciseDefinition, "dir" | "checks"> & { checks: RawCheck[] };
+  if (raw.id !== id) throw new UsageError(`${file}: id ${raw.id} does not match its folder ${id}`);
+  const problems: string[] = [];
+  const checks: ExerciseCheck[] = [];
+  for (const entry of raw.checks) {
+    const definition = await resolveCheck(entry, dir, file);
+    if (typeof definition === "string") problems.push(definition);
+    else checks.push({ ...entry, definition });
+  }
+  const seen = new Set<string>();
+  for (const entry of raw.checks) {
+    if (seen.has(entry.id)) problems.push(`check ${entry.id} is named twice`);
+    seen.add(entry.id);
+  }
+  if (problems.length) throw new UsageError(`${file}: exercise ${id}: ${problems.join("; ")}`);
+  const definition: ExerciseDefinition = { ...raw, checks, dir, ...(where.course ? { course: where.course } : {}) };
   validateCheckParams(definition, file);
   return definition;
 }

@@ -27,6 +27,8 @@ import type { Progress } from "./util/progress.ts";
 
 export interface GradeOptions {
   exercise: string;
+  /** Course directories whose exercises are known besides the built-in ones (runner/exercise.ts courseDirs). */
+  exercises?: readonly string[];
   /** The submission directory. */
   submission: string;
   /** Shown in the report instead of the directory (a git URL). */
@@ -162,7 +164,7 @@ export interface PreparedSubmission {
  */
 export async function prepareSubmission(options: GradeOptions): Promise<PreparedSubmission> {
   const started = performance.now();
-  const exercise = loadExercise(options.exercise);
+  const exercise = await loadExercise(options.exercise, options.exercises);
   const dir = resolve(options.submission);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`submission ${options.submission}: not a directory`);

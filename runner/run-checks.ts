@@ -8,7 +8,6 @@
 import { AssertionError } from "chai";
 import Mocha from "mocha";
 import type { CheckDefinition, Requirement } from "../checks/api.ts";
-import { CHECKS } from "../checks/index.ts";
 import { createCheckContext, type GradeSession } from "./check-context.ts";
 import type { ExerciseCheck, ExerciseDefinition } from "./exercise.ts";
 import type { CheckResult } from "./report/model.ts";
@@ -26,11 +25,7 @@ interface Planned {
 }
 
 export function planChecks(exercise: ExerciseDefinition): Planned[] {
-  const planned = exercise.checks.map((config) => {
-    const definition = CHECKS.get(config.id);
-    if (!definition) throw new Error(`exercise ${exercise.id} names check ${config.id}, which does not exist in checks/`);
-    return { config, definition };
-  });
+  const planned = exercise.checks.map((config) => ({ config, definition: config.definition }));
   return [...planned.filter((p) => !p.definition.destructive), ...planned.filter((p) => p.definition.destructive)];
 }
 

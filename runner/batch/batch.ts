@@ -42,6 +42,8 @@ export const DEFAULT_OUT = "kubegrade-results";
 
 export interface BatchOptions {
   exercise: string;
+  /** Course directories whose exercises are known besides the built-in ones. */
+  exercises?: readonly string[];
   submissions: readonly BatchSubmission[];
   /** The results directory (gradebook + one folder per student). */
   out: string;
@@ -191,7 +193,7 @@ async function keyFor(source: string, resolved: ResolvedSource, version: string)
 
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const { progress } = options;
-  const exercise = loadExercise(options.exercise);
+  const exercise = await loadExercise(options.exercise, options.exercises);
   const version = exerciseVersion(exercise);
   const isolation = options.isolation ?? "namespace";
   const out = resolve(options.out);
@@ -279,6 +281,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   /** grade()'s options for one submission (the same for its step 1 and the rest). */
   const gradeOptions = (student: string, resolved: ResolvedSource): GradeOptions => ({
     exercise: exercise.id,
+    exercises: options.exercises,
     submission: resolved.dir,
     submissionLabel: resolved.label,
     commit: resolved.commit,

@@ -12,7 +12,6 @@
  * with 20 `web` submissions: --jobs 1 took 228 s, --jobs 3 149 s with no false failure.
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
-import { CHECKS } from "../../checks/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
 
@@ -127,7 +126,7 @@ function admittedPod(spec: V1PodSpec | undefined, defaults: ExerciseDefinition["
 export function peakReplicas(exercise: Pick<ExerciseDefinition, "params" | "checks">): number | undefined {
   const counts: number[] = [];
   for (const config of exercise.checks) {
-    const peak = CHECKS.get(config.id)?.peakReplicas?.({ ...exercise.params, ...config.params });
+    const peak = config.definition.peakReplicas?.({ ...exercise.params, ...config.params });
     if (typeof peak === "number" && Number.isInteger(peak) && peak >= 0) counts.push(peak);
   }
   return counts.length ? Math.max(...counts) : undefined;

@@ -8,9 +8,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { lstat, readFile, readlink, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { PROJECT_ROOT } from "../config.ts";
-import type { ExerciseDefinition } from "../exercise.ts";
+import type { ExerciseCheck, ExerciseDefinition } from "../exercise.ts";
 import type { Refusal } from "../report/model.ts";
 import { findManifests, LIMITS } from "../submission/load.ts";
 
@@ -28,18 +28,28 @@ function sha256(parts: readonly (string | Buffer)[]): string {
   return hash.digest("hex");
 }
 
-/** The files that make an exercise's verdicts, relative to the project. */
-export function exerciseVersionFiles(exercise: Pick<ExerciseDefinition, "id" | "checks">): string[] {
-  return [`exercises/${exercise.id}/exercise.yaml`, ...exercise.checks.map((c) => `checks/${c.id}.ts`), ...CHECK_SUPPORT];
+type Versioned = Pick<ExerciseDefinition, "id"> & Partial<Pick<ExerciseDefinition, "dir" | "course">> & {
+  checks: readonly Pick<ExerciseCheck, "id" | "module" | "object" | "command" | "http">[];
+};
+
+/**
+ * The files that make an exercise's verdicts: relative to the project for kubegrade's own,
+ * absolute for a course's (its definition and check modules).
+ */
+export function exerciseVersionFiles(exercise: Versioned): string[] {
+  const own = (c: Versioned["checks"][number]) =>
+    c.module ? resolve(exercise.dir ?? "", c.module) : c.object || c.command || c.http ? "checks/declarative.ts" : `checks/${c.id}.ts`;
+  const definition = exercise.course && exercise.dir ? join(exercise.dir, "exercise.yaml") : `exercises/${exercise.id}/exercise.yaml`;
+  return [definition, ...new Set(exercise.checks.map(own)), ...CHECK_SUPPORT];
 }
 
 /** The exercise's version: its definition, its check modules and the grader's version. */
-export function exerciseVersion(exercise: Pick<ExerciseDefinition, "id" | "checks">, root = PROJECT_ROOT): string {
+export function exerciseVersion(exercise: Versioned, root = PROJECT_ROOT): string {
   const parts: string[] = [KEY_FORMAT];
   const pkg = join(root, "package.json");
   parts.push(existsSync(pkg) ? String((JSON.parse(readFileSync(pkg, "utf8")) as { version?: string }).version) : "no-package");
   for (const file of exerciseVersionFiles(exercise)) {
-    const path = join(root, file);
+    const path = resolve(root, file);
     parts.push(file, existsSync(path) ? readFileSync(path, "utf8") : "(missing)");
   }
   return sha256(parts).slice(0, 16);

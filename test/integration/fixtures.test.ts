@@ -69,7 +69,7 @@ for (const exercise of readdirSync(FIXTURES).filter((e) => existsSync(join(FIXTU
     const grades = new Map<string, Promise<GradeReport>>();
     before(async function () {
       const capacity = await readCapacity(sharedCluster().kubeConfig);
-      const jobs = "unknown" in capacity ? 1 : chooseJobs(capacity, submissionFootprint(loadExercise(exercise)), exercise).jobs;
+      const jobs = "unknown" in capacity ? 1 : chooseJobs(capacity, submissionFootprint(await loadExercise(exercise)), exercise).jobs;
       const tasks = cases.map((name) => () => grade({
         exercise,
         submission: join(FIXTURES, exercise, name, "submission"),

@@ -34,7 +34,7 @@ const CLASS = [
   hostile("disk-filler"),
   hostile("api-access"),
 ];
-const BUDGET_MS = loadExercise("web").timeBudgetSeconds * 1000;
+const BUDGET_MS = (await loadExercise("web")).timeBudgetSeconds * 1000;
 const PIDS_LIMIT = 1024;
 
 /** What the hostile pods did, seen from outside while the batch ran. */

@@ -197,7 +197,7 @@ describe("pre-created namespaces: a class graded with only the documented rights
     expect(run.all).to.match(/Grading 3 submission\(s\), 2 at a time \(.*at most 2, one grade per pre-created namespace in --namespaces /);
     expect(run.all).to.contain(`each in one of 2 pre-created namespace(s) (${pool.join(", ")})`);
 
-    const web = loadExercise("web");
+    const web = await loadExercise("web");
     const points = (check: string) => web.checks.find((c) => c.id === check)?.points ?? NaN;
     const book = await readGradebook(out);
     const rows = Object.fromEntries((book?.rows ?? []).map((r) => [r.student, r]));

@@ -1,3 +1,4 @@
+import { CHECKS } from "../../checks/index.ts";
 import { expect } from "chai";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { chooseJobs, freeCapacity, parseQuantity, peakReplicas, podRequests, submissionFootprint, type Footprint } from "../../runner/batch/capacity.ts";
@@ -55,7 +56,7 @@ describe("batch: default concurrency from free capacity", () => {
 
   const DEFAULTS = { requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "10Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
   const MiB = 2 ** 20;
-  const footprintOf = async (id: string) => submissionFootprint(loadExercise(id));
+  const footprintOf = async (id: string) => submissionFootprint(await loadExercise(id));
 
   it("web: its checks' 3 pods at the container defaults and the probe pod, 40m CPU and 64 MiB", async () => {
     const footprint = await footprintOf("web");
@@ -66,7 +67,7 @@ describe("batch: default concurrency from free capacity", () => {
   });
 
   it("exercise-8: it accepts 2 or 3 replicas and its checks scale it to 3: 3 pods and the probe", async () => {
-    expect(peakReplicas(loadExercise("exercise-8"))).to.equal(3);
+    expect(peakReplicas(await loadExercise("exercise-8"))).to.equal(3);
     const footprint = await footprintOf("exercise-8");
     expect(footprint.pods).to.equal(4);
     expect(footprint.requests.cpu).to.be.closeTo(0.04, 1e-9);
@@ -80,7 +81,7 @@ describe("batch: default concurrency from free capacity", () => {
   });
 
   it("the peak is what the checks declare: scaling-order's scaleTo beyond the replicas asked", () => {
-    const footprint = submissionFootprint({ params: { replicas: [2, 3] }, checks: [{ id: "statefulset-spec", points: 1 }, { id: "scaling-order", points: 1, params: { scaleTo: 5 } }], containerDefaults: DEFAULTS });
+    const footprint = submissionFootprint({ params: { replicas: [2, 3] }, checks: [{ id: "statefulset-spec", points: 1, definition: CHECKS.get("statefulset-spec")! }, { id: "scaling-order", points: 1, params: { scaleTo: 5 }, definition: CHECKS.get("scaling-order")! }], containerDefaults: DEFAULTS });
     expect(footprint.pods).to.equal(6);
     expect(footprint.requests.cpu).to.be.closeTo(0.06, 1e-9);
     expect(footprint.basis).to.equal("5 pod(s) at the container defaults and the grader's probe pod");

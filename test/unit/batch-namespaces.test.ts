@@ -121,9 +121,10 @@ describe("pre-created namespaces: the pool", () => {
   });
 });
 
+const web = await loadExercise("web");
+const cassandra = await loadExercise("cassandra");
+
 describe("pre-created namespaces: what makes one usable", () => {
-  const web = loadExercise("web");
-  const cassandra = loadExercise("cassandra");
   const enforce = (level: string) => ({ "pod-security.kubernetes.io/enforce": level });
 
   it("web needs Pod Security baseline enforced; anything else is refused with the command that fixes it", () => {

@@ -1,11 +1,16 @@
 import { expect } from "chai";
+import { execa } from "execa";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../runner/config.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { loadExercise, validateCheckParams } from "../../runner/exercise.ts";
 import { editDistance, nearest } from "../../runner/util/nearest.ts";
 
-const web = loadExercise("web");
+const web = await loadExercise("web");
 const refusal = (change: (e: typeof web) => void): UsageError => {
-  const copy = structuredClone({ id: web.id, params: web.params, checks: web.checks });
+  const copy = { id: web.id, params: structuredClone(web.params), checks: web.checks.map((c) => ({ ...c, params: c.params && structuredClone(c.params) })) };
   change(copy as typeof web);
   try {
     validateCheckParams(copy, "exercise.yaml");
@@ -42,14 +47,27 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
     });
     expect(e.message).to.match(/check per-pod-storage: parameter dataPath is required/);
   });
-  it("an unknown check is named with the nearest one", function () {
-    const e = refusal((d) => {
-      d.checks[0].id = "headless-servce";
-    });
-    expect(e.message).to.match(/check headless-servce does not exist \(did you mean headless-service\?\)/);
+  it("an unknown check is named with the nearest one (a course's copy of web with a typo), and kubegrade grade exits 2 before any cluster", async function () {
+    this.timeout(60_000); // one CLI process, on a busy machine
+    const course = await mkdtemp(join(tmpdir(), "kubegrade-course-"));
+    try {
+      await mkdir(join(course, "web-typo"));
+      const yaml = (await readFile(join(web.dir, "exercise.yaml"), "utf8")).replace("id: web\n", "id: web-typo\n").replace("{id: headless-service,", "{id: headless-servce,");
+      await writeFile(join(course, "web-typo", "exercise.yaml"), yaml);
+      const error = await loadExercise("web-typo", [course]).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(UsageError);
+      expect((error as Error).message).to.match(/exercise web-typo: check headless-servce does not exist \(did you mean headless-service\?\)/);
+      const cli = await execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), "grade", "web-typo", join(PROJECT_ROOT, "fixtures/web/reference/submission"), "--exercises", course], {
+        reject: false, env: { ...process.env, KUBEGRADE_CLUSTER: "kubeconfig", KUBECONFIG: "/nonexistent" },
+      });
+      expect(cli.exitCode, cli.stderr).to.equal(2);
+      expect(cli.stderr).to.include("did you mean headless-service?");
+    } finally {
+      await rm(course, { recursive: true, force: true });
+    }
   });
-  it("the built-in exercises pass", function () {
-    for (const id of ["web", "demo", "exercise-8", "cassandra"]) expect(() => loadExercise(id)).not.to.throw();
+  it("the built-in exercises pass", async function () {
+    for (const id of ["web", "demo", "exercise-8", "cassandra"]) await loadExercise(id);
   });
 });
 
