@@ -25,7 +25,7 @@ const SKIPPED_DIRS = new Set(["node_modules", ".git", "kubegrade-results"]);
 
 /** The kustomization file at the root of dir, if there is one. */
 export async function findKustomization(dir: string): Promise<string | undefined> {
-  const names = new Set(await readdir(dir));
+  const names = new Set((await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name));
   return KUSTOMIZATION_NAMES.find((name) => names.has(name));
 }
 
