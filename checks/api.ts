@@ -8,6 +8,9 @@
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
 
+/** chai's assert and expect, so a course's check module needs nothing but this module. */
+export { assert, expect } from "chai";
+
 /** What a command run in a pod gave. */
 export interface ExecResult {
   stdout: string;

@@ -16,6 +16,7 @@ import { setup } from "./setup/setup.ts";
 import { createProgress } from "./util/progress.ts";
 import { registerGradeCommands } from "./commands.ts";
 import { registerBatchCommands } from "./commands-batch.ts";
+import { registerExerciseCommands } from "./commands-exercise.ts";
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
@@ -87,6 +88,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     },
   });
   registerBatchCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
+  registerExerciseCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
 
   for (const command of program.commands) command.exitOverride();
 

@@ -1,0 +1,262 @@
+/**
+ * `kubegrade exercise new` and `kubegrade exercise verify`: the instructor's tools for a
+ * course directory (runner/exercise.ts reads it, runner/verify.ts proves it).
+ */
+import { Option, type Command } from "commander";
+import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { parseAllDocuments, parseDocument, stringify } from "yaml";
+import { obtainCluster, parseProvider } from "./cluster/index.ts";
+import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
+import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
+import { listExercises, loadExercise } from "./exercise.ts";
+import { verdict } from "./report/writers/text.ts";
+import { interruption } from "./util/interrupt.ts";
+import { createProgress } from "./util/progress.ts";
+import { exerciseProblems, fixturesDir, verifyFixtures, type FixtureOutcome } from "./verify.ts";
+
+const ID = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A minimal exercise: an nginx StatefulSet and its headless Service, graded by built-in and declarative checks. */
+const TEMPLATE_EXERCISE = (id: string) => `# ${id}: written by \`kubegrade exercise new\`; edit it, then \`kubegrade exercise verify ${id}\`.
+id: ${id}
+title: "A StatefulSet of 2 nginx pods behind a headless Service"
+summary: >-
+  A headless Service \`app\` and a StatefulSet \`app\` running 2 nginx replicas.
+timeBudgetSeconds: 180
+allowedKinds: [Service, StatefulSet, ConfigMap]
+images: [nginx:mainline, nginx:latest, k8s.gcr.io/nginx-slim:0.8, registry.k8s.io/nginx-slim:0.8]
+quota: {pods: "6", requests.cpu: "1", requests.memory: 1Gi, limits.memory: 2Gi, persistentvolumeclaims: "6", requests.storage: 10Gi, services: "3", services.nodeports: "0", services.loadbalancers: "0"}
+containerDefaults:
+  requests: {cpu: 10m, memory: 16Mi, ephemeral-storage: 10Mi}
+  limits: {cpu: 500m, memory: 256Mi, ephemeral-storage: 200Mi}
+params:
+  service: app
+  statefulset: app
+  replicas: 2
+  port: {port: 80}
+  claims: []
+checks:
+  - {id: headless-service, points: 30}
+  - id: serves-http
+    points: 40
+    title: "Each pod answers HTTP on port 80 through its own DNS name"
+    http: {port: 80, path: /, status: 200}
+    hint: "nginx serves its welcome page on port 80 unless a volume hides /usr/share/nginx/html."
+  - id: two-replicas
+    points: 30
+    title: "The StatefulSet runs 2 replicas"
+    object: {kind: StatefulSet, name: app, fields: {spec.replicas: 2}}
+    feedback: "StatefulSet app: spec.replicas should be {expected}, found {observed}."
+`;
+
+const TEMPLATE_REFERENCE = `apiVersion: v1
+kind: Service
+metadata:
+  name: app
+spec:
+  clusterIP: None
+  selector: {app: app}
+  ports:
+  - {name: http, port: 80}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: app
+spec:
+  serviceName: app
+  replicas: 2
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:mainline
+        ports:
+        - {name: http, containerPort: 80}
+`;
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, encoding: "utf8" })).filter((f) => /\.(ya?ml)$/.test(f)).sort();
+}
+
+/** The reference without its Services: a broken variant every exercise with a Service check fails. */
+async function withoutServices(reference: string, into: string): Promise<number> {
+  let removed = 0;
+  for (const file of await yamlFiles(reference)) {
+    const docs = parseAllDocuments(await readFile(join(reference, file), "utf8"));
+    const kept = docs.filter((d) => {
+      const kind = (d.toJS() as { kind?: unknown } | null)?.kind;
+      if (kind === "Service") removed++;
+      return kind !== "Service";
+    });
+    await mkdir(join(into, file, ".."), { recursive: true });
+    if (kept.length) await writeFile(join(into, file), kept.map((d) => d.toString()).join("---\n"));
+  }
+  return removed;
+}
+
+export interface NewExerciseOptions {
+  id: string;
+  from?: string;
+  dir: string;
+  courses: readonly string[];
+}
+
+/** Writes a new exercise folder: definition, README, a reference fixture and one broken fixture. */
+export async function newExercise(options: NewExerciseOptions): Promise<{ dir: string; files: string[] }> {
+  const { id } = options;
+  if (!ID.test(id) || id.length > 40) throw new UsageError(`exercise id "${id}": lower-case letters, digits and "-" (at most 40)`);
+  const dir = resolve(options.dir, id);
+  if (existsSync(dir)) throw new UsageError(`${dir} already exists`);
+  if (listExercises(options.courses).includes(id)) throw new UsageError(`an exercise ${id} already exists (see kubegrade list); choose another id`);
+  const fixtures = join(dir, "fixtures");
+  const reference = join(fixtures, "reference", "submission");
+  try {
+    if (options.from) {
+      const source = await loadExercise(options.from, options.courses);
+      const from = fixturesDir(source);
+      if (!existsSync(join(from, "reference", "submission"))) {
+        throw new UsageError(`exercise ${source.id} has no reference fixture (${join(from, "reference")}) to start from`);
+      }
+      if (source.course) {
+        await cp(source.dir, dir, { recursive: true, filter: (path) => !relative(source.dir, path).startsWith("fixtures") });
+      } else {
+        await mkdir(dir, { recursive: true });
+        await cp(join(source.dir, "README.md"), join(dir, "README.md")).catch(() => undefined);
+      }
+      const definition = parseDocument(await readFile(join(source.dir, "exercise.yaml"), "utf8"));
+      definition.set("id", id);
+      definition.delete("seed");
+      definition.commentBefore = ` ${id}: copied from ${source.id} by \`kubegrade exercise new\`; edit it, then \`kubegrade exercise verify ${id}\`.`;
+      await writeFile(join(dir, "exercise.yaml"), definition.toString());
+      await cp(join(from, "reference", "submission"), reference, { recursive: true });
+      const expected = parseDocument(await readFile(join(from, "reference", "expected.yaml"), "utf8"));
+      await writeFile(join(fixtures, "reference", "expected.yaml"), expected.toString());
+    } else {
+      await mkdir(reference, { recursive: true });
+      await writeFile(join(dir, "exercise.yaml"), TEMPLATE_EXERCISE(id));
+      await writeFile(join(reference, "app.yaml"), TEMPLATE_REFERENCE);
+      await writeFile(join(fixtures, "reference", "expected.yaml"), stringify({
+        description: "The reference solution: full marks.",
+        exitCode: 0,
+        verdicts: { "headless-service": "passed", "serves-http": "passed", "two-replicas": "passed" },
+      }));
+    }
+    if (!existsSync(join(dir, "README.md"))) {
+      await writeFile(join(dir, "README.md"), `# Exercise \`${id}\`\n\nWhat the student builds, and what the grader checks (\`kubegrade explain ${id}\`).\n`);
+    }
+    const broken = join(fixtures, "no-service");
+    const removed = await withoutServices(reference, join(broken, "submission"));
+    if (!removed) throw new UsageError(`the reference of ${options.from ?? id} has no Service to take out for the broken fixture`);
+    await writeFile(join(broken, "expected.yaml"), stringify({
+      description: "The reference without its Service: not full marks. Pin each check's verdict with `verdicts:` once you have seen them (kubegrade exercise verify).",
+      exitCode: 1,
+    }));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const files = (await readdir(dir, { recursive: true, encoding: "utf8" })).filter((f) => /\.(ya?ml|md|ts|js)$/.test(f)).sort();
+  return { dir, files };
+}
+
+function outcomeLine(o: FixtureOutcome, width: number): string {
+  const got = o.report ? `${verdict(o.report)}${o.report.refused ? "" : ` ${o.report.score}/${o.report.maxScore}`}` : "not graded";
+  const mark = o.problems.length ? "✗" : "✓";
+  return `${mark} ${`${o.exercise}/${o.name}`.padEnd(width)}  exit ${o.expected.exitCode} expected, ${got}${o.problems.map((p) => `\n      ${p}`).join("")}`;
+}
+
+interface VerifyCliOptions {
+  exercises?: string[];
+  cluster?: string;
+  kubeconfig?: string;
+  context?: string;
+  reuse: boolean;
+  jobs?: string;
+  only?: string;
+}
+
+export async function verifyCommand(ids: string[], opts: VerifyCliOptions, context: CommandContext): Promise<ExitCode> {
+  const courses = coursesOf(opts, context.env);
+  const targets = ids.length ? ids : courses.length ? listExercises(courses).filter((id) => courses.some((c) => existsSync(join(c, id)))) : [];
+  if (!targets.length) throw new UsageError("name the exercises to verify, or give --exercises DIR to verify all of a course's");
+  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs ${opts.jobs}: a whole number of at least 1 is expected`);
+  const progress = createProgress({ env: context.env });
+  const provider = parseProvider(opts.cluster, "--cluster");
+  const prepared = [];
+  const broken: string[] = [];
+  for (const id of targets) {
+    const { exercise, problems } = await exerciseProblems(id, courses, provider ?? "kit");
+    if (problems.length || !exercise) broken.push(`✗ ${id}: ${problems.join("; ")}`);
+    if (exercise) prepared.push(exercise);
+  }
+  if (broken.length) {
+    process.stdout.write(`${broken.join("\n")}\n`);
+    return EXIT.notPassed;
+  }
+  const cluster = await obtainCluster({ provider, kubeconfig: opts.kubeconfig, context: opts.context, reuse: opts.reuse, progress, env: context.env });
+  let failed = 0;
+  let total = 0;
+  try {
+    for (const exercise of prepared) {
+      const { cases, outcomes, jobs: running } = await verifyFixtures({
+        exercise, courses, cluster, jobs, signal: interruption, only: opts.only?.split(","),
+      });
+      progress.info(`Verifying ${exercise.id}: ${cases.length} fixture(s), ${running} at a time, on ${cluster.description}`);
+      const width = Math.max(...cases.map((c) => c.exercise.length + c.name.length + 1));
+      for (const pending of outcomes) {
+        const outcome = await pending;
+        total++;
+        if (outcome.problems.length) failed++;
+        process.stdout.write(`${outcomeLine(outcome, width)}\n`);
+      }
+    }
+  } finally {
+    if (!opts.reuse) await cluster.stop().catch((error: unknown) => progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+  }
+  if (interruption.aborted) return EXIT.interrupted;
+  process.stdout.write(`\n${total - failed}/${total} fixture(s) got exactly their verdicts${failed ? `; ${failed} did not` : ""}.\n`);
+  return failed ? EXIT.notPassed : EXIT.passed;
+}
+
+export function registerExerciseCommands(program: Command, context: CommandContext): void {
+  const exercise = program.command("exercise").description("write and prove a course's exercises");
+  exercise
+    .command("new")
+    .description("a new exercise in a course directory: definition, README, a reference and a broken fixture")
+    .argument("<id>", "the new exercise's id (its folder's name)")
+    .option("--from <exercise>", "copy this exercise (built-in or the course's) and its reference solution")
+    .option("--dir <dir>", "the course directory (default: the first of --exercises / KUBEGRADE_EXERCISES / kubegrade.yaml, else ./exercises)")
+    .option(...EXERCISES_OPTION, collect)
+    .action(async (id: string, opts: { from?: string; dir?: string; exercises?: string[] }) => {
+      const courses = coursesOf(opts, context.env);
+      const dir = opts.dir ?? courses[0] ?? "exercises";
+      const made = await newExercise({ id, from: opts.from, dir, courses: [...courses, ...(existsSync(dir) && !courses.includes(resolve(dir)) ? [resolve(dir)] : [])] });
+      process.stdout.write(
+        `Wrote ${made.dir}:\n${made.files.map((f) => `  ${f}`).join("\n")}\n` +
+          `Next: kubegrade exercise verify ${id} --exercises ${resolve(dir)}\n`,
+      );
+    });
+  exercise
+    .command("verify")
+    .description("grade every fixture of the exercises and compare each with its expected.yaml (exit 0 only when all agree)")
+    .argument("[ids...]", "exercises to verify (default: every exercise of the course directories)")
+    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
+    .option("--kubeconfig <path>", "verify on an existing cluster")
+    .option("--context <name>", "kubeconfig context")
+    .option("--no-reuse", "start a cluster for this run and remove it after (default: the warm cluster, started and kept if there is none)")
+    .option("--jobs <n>", "fixtures graded at once (default: as many as the cluster's free capacity fits, as batch chooses)")
+    .option("--only <cases>", "only these fixtures (comma-separated)")
+    .option(...EXERCISES_OPTION, collect)
+    .action(async (ids: string[], opts: VerifyCliOptions) => {
+      context.setExitCode(await verifyCommand(ids, opts, context));
+    });
+}
+
