@@ -49,6 +49,7 @@ export async function waitForObjects<T extends KubernetesObject>(
   let last = "nothing observed yet";
   let controller: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
 
   try {
     return await new Promise<Map<string, T>>((resolve, reject) => {
@@ -73,7 +74,8 @@ export async function waitForObjects<T extends KubernetesObject>(
         last = verdict.pending;
       };
       timer = setTimeout(() => settle(new DeadlineError(options.what, options.deadlineMs, last)), options.deadlineMs);
-      options.signal?.addEventListener("abort", () => settle(new Error(`${options.what}: aborted`)), { once: true });
+      onAbort = () => settle(new Error(`${options.what}: aborted`));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
 
       const start = async () => {
         if (done) return;
@@ -111,6 +113,10 @@ export async function waitForObjects<T extends KubernetesObject>(
     });
   } finally {
     clearTimeout(timer);
+    // A grade's signal (a timeout, or AbortSignal.any) is kept alive by Node while it has an
+    // abort listener: left attached, it would keep this wait — and the whole grade its
+    // closures reach — in memory until the grade's budget ran out.
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
     controller?.abort();
   }
 }
