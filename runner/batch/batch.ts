@@ -2,8 +2,9 @@
  * `kubegrade batch`: a whole class graded on one cluster, several submissions at a time,
  * each in a namespace of its own (what grade() does when it is given the cluster), or each
  * on a fresh node of its own (--isolation cluster). Every finished submission is written
- * at once — its reports under <out>/<student>/ and its row in the gradebook — so a batch
- * interrupted and run again grades only what is missing or has changed.
+ * at once — its reports under <out>/<student>/ and its row in the gradebook, with the class's
+ * views rebuilt (dashboard, similar pairs, LMS import file) — so a batch interrupted and run
+ * again grades only what is missing or has changed.
  *
  * One submission never changes another's result: each is graded in its own namespace with
  * its own identity, and whatever happens to one (a refusal, a failed clone, an error of the
@@ -17,6 +18,7 @@ import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
 import { grade, prepareSubmission, type GradeOptions, type PreparedSubmission } from "../grade.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
+import { writeWhole } from "../report/writers/files.ts";
 import { verdictLine } from "../report/writers/text.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { TIMEOUTS } from "../config.ts";
@@ -26,10 +28,14 @@ import { createProgress, type Progress } from "../util/progress.ts";
 import { chooseJobs, readCapacity, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
   GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
-  writeGradebook, type Gradebook, type GradebookRow,
+  writeGradebook, type Gradebook, type GradebookRow, type RowExtras,
 } from "./gradebook.ts";
 import { exerciseVersion, resumeKey, submissionDigest } from "./resume-key.ts";
 import { studentIdProblem, type BatchSubmission } from "./roster.ts";
+import { STUDENT_LINES, loadClassData } from "./class-views.ts";
+import { STUDENT_PAGE, studentFeedback } from "./dashboard.ts";
+import { handoutLines, submissionLines } from "./submission-lines.ts";
+import type { ManifestLine, SimilarityOptions } from "./similarity.ts";
 import { NamespacePool } from "./namespace-pool.ts";
 import { inShard, type Shard } from "./shard.ts";
 
@@ -68,6 +74,8 @@ export interface BatchOptions {
   namespacesOrigin?: string;
   /** Budget of each grade. */
   timeoutMs?: number;
+  /** When two submissions are listed as alike (similarity.ts; defaults: 0.6 and 5 lines). */
+  similarity?: SimilarityOptions;
   /** Ctrl-C / SIGTERM: running grades stop and are not recorded, no new one starts. */
   signal?: AbortSignal;
   debug?: boolean;
@@ -164,16 +172,21 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
-/** Writes the student's record and every report asked for into their folder. */
-async function writeStudentReports(report: GradeReport, dir: string, specs: readonly ReportSpec[]): Promise<void> {
+/**
+ * Writes the student's record, their HTML report (the dashboard links to it), their own
+ * manifest lines (similarity across reruns) and every report asked for into their folder.
+ */
+async function writeStudentReports(report: GradeReport, dir: string, specs: readonly ReportSpec[], lines: readonly ManifestLine[] | undefined): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeReports(report, [{ format: "json", path: join(dir, STUDENT_RECORD) }], {});
+  await writeReports(report, [{ format: "json", path: join(dir, STUDENT_RECORD) }, { format: "html", path: join(dir, STUDENT_PAGE) }], {});
+  if (lines) await writeWhole(join(dir, STUDENT_LINES), `${JSON.stringify({ schemaVersion: 1, lines })}\n`);
   await writeReports(report, specs.map((s) => ({ format: s.format, path: join(dir, s.path as string) })), {});
 }
 
-/** For a skipped student: the formats asked for now but not written then, from the record. */
+/** For a skipped student: the formats asked for now but not written then (and their HTML report), from the record. */
 async function completeStudentReports(dir: string, specs: readonly ReportSpec[]): Promise<string[]> {
   const missing: ReportSpec[] = [];
+  if (!(await exists(join(dir, STUDENT_PAGE)))) missing.push({ format: "html", path: join(dir, STUDENT_PAGE) });
   for (const spec of specs) if (!(await exists(join(dir, spec.path as string)))) missing.push({ format: spec.format, path: join(dir, spec.path as string) });
   if (!missing.length) return [];
   const record = await readFile(join(dir, STUDENT_RECORD), "utf8").catch(() => undefined);
@@ -226,7 +239,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     throw new UsageError(`${join(out, GRADEBOOK_JSON)} is the gradebook of exercise ${existing.exercise}, not ${exercise.id}: choose another --out`);
   }
   const checkIds = exercise.checks.map((c) => c.id);
-  const writer = new GradebookWriter(out, existing ? { ...existing, exerciseVersion: version, checkIds } : emptyGradebook(exercise.id, version, checkIds));
+  const classData = await loadClassData(out, existing?.rows ?? [], options.similarity);
+  const writer = new GradebookWriter(out, existing ? { ...existing, exerciseVersion: version, checkIds } : emptyGradebook(exercise.id, version, checkIds), classData);
+  // Similarity compares what each student wrote beyond what the exercise hands out.
+  const handout = await handoutLines(exercise);
   const previous = new Map((existing?.rows ?? []).map((r) => [r.student, r]));
   await writer.flush(); // an --out that cannot be written fails now, not after the first grade
 
@@ -253,7 +269,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   };
 
   /** Records an outcome; returns a note for the progress line, if any. */
-  const record = async (submission: BatchSubmission, row: GradebookRow, skipped: boolean): Promise<string> => {
+  const record = async (submission: BatchSubmission, row: GradebookRow, skipped: boolean, extras: RowExtras = {}): Promise<string> => {
     outcomes.set(submission.student, { student: submission.student, skipped, row });
     counts.done++;
     const before = previous.get(submission.student);
@@ -263,7 +279,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     if (row.infrastructureError !== undefined && before && before.infrastructureError === undefined) {
       return `; the gradebook keeps the earlier grade (${verdict(before)}) until a run grades this version`;
     }
-    await writer.record(row);
+    await writer.record(row, extras);
     return "";
   };
 
@@ -299,7 +315,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
    * The row of one submission; never throws (whatever happens is that student's row). An
    * interrupted grade has no row: the next run grades it.
    */
-  const evaluate = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<{ row?: GradebookRow; skipped: boolean }> => {
+  const evaluate = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<{ row?: GradebookRow; skipped: boolean; extras?: RowExtras }> => {
     const { student, source } = submission;
     let resolved: ResolvedSource;
     try {
@@ -325,13 +341,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       const report = await grade(gradeOptions(student, resolved), prepared);
       if (report.interrupted) return { skipped: false };
       const row = rowFromReport(student, source, report, key, new Date());
+      // Read before the clone (of a git URL) is removed; kept small: the lines, not the manifests.
+      const lines = await submissionLines(resolved.dir, exercise, handout);
       try {
-        await writeStudentReports(report, dir, specs);
+        await writeStudentReports(report, dir, specs, lines);
       } catch (error) {
         // Graded, but without its reports it is not finished: a rerun grades it again.
         return { row: { ...row, infrastructureError: `writing the reports into ${dir} failed: ${errorMessage(error)}` }, skipped: false };
       }
-      return { row, skipped: false };
+      return { row, skipped: false, extras: { feedback: studentFeedback(report), lines } };
     } catch (error) {
       // A pre-created namespace that cannot be used is the grader's problem, not the student's.
       const graderFault = !(error instanceof UsageError) || error instanceof NamespaceNotUsable;
@@ -350,7 +368,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const started = performance.now();
     counts.running++;
     progress.info(`${status()} ${submission.student}: grading ${submission.source}`);
-    const { row, skipped } = await evaluate(submission, prepared).finally(() => {
+    const { row, skipped, extras } = await evaluate(submission, prepared).finally(() => {
       counts.running--;
     });
     if (!row) {
@@ -359,7 +377,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     }
     const took = performance.now() - started;
     if (!skipped && !row.refused && row.infrastructureError === undefined) gradedDurations.push(took);
-    const note = await record(submission, row, skipped);
+    const note = await record(submission, row, skipped, extras);
     progress.info(`${status()} ${submission.student}: ${skipped ? `already graded (${verdict(row)}), skipped` : `${verdict(row)} (${duration(took)})`}${note}`);
   };
 

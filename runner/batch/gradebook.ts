@@ -1,8 +1,10 @@
 /**
  * The gradebook of a batch: one row per student, kept as gradebook.json (the record a
- * rerun and a merge read) and gradebook.csv (for spreadsheets, written from the JSON).
- * Both are replaced atomically (a temporary file renamed over the old one), after every
- * finished submission, so an interrupted batch never loses a finished grade.
+ * rerun and a merge read) and gradebook.csv (for spreadsheets, written from the JSON),
+ * with the class's views written from them (class-views.ts: gradebook.html,
+ * similarity.csv, gradebook-lms.csv). All are replaced atomically (a temporary file renamed
+ * over the old one), after every finished submission, so an interrupted batch never loses
+ * a finished grade.
  */
 import { readFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,6 +12,9 @@ import { writeWhole } from "../report/writers/files.ts";
 import { UsageError, errorMessage } from "../errors.ts";
 import type { CheckStatus, GradeReport, Refusal } from "../report/model.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
+import { emptyClassData, loadClassData, writeClassViews, type ClassData } from "./class-views.ts";
+import type { StudentFeedback } from "./causes.ts";
+import type { ManifestLine } from "./similarity.ts";
 
 export const GRADEBOOK_JSON = "gradebook.json";
 export const GRADEBOOK_CSV = "gradebook.csv";
@@ -173,11 +178,20 @@ export async function readGradebook(dir: string): Promise<Gradebook | undefined>
   return parseGradebook(text, file);
 }
 
-export async function writeGradebook(dir: string, book: Gradebook): Promise<void> {
+/** Writes the gradebook and the class's views; without `data`, that is read from the student folders. */
+export async function writeGradebook(dir: string, book: Gradebook, data?: ClassData): Promise<void> {
   await mkdir(dir, { recursive: true });
-  // JSON first: it is the record; the CSV is derived from it.
+  // JSON first: it is the record; the rest is derived from it.
   await writeWhole(join(dir, GRADEBOOK_JSON), `${JSON.stringify(book, null, 2)}\n`);
   await writeWhole(join(dir, GRADEBOOK_CSV), gradebookCsv(book));
+  await writeClassViews(dir, book, data ?? (await loadClassData(dir, book.rows)));
+}
+
+/** What a finished submission adds to the class's views besides its row. */
+export interface RowExtras {
+  feedback?: StudentFeedback;
+  /** Its own manifest lines (beyond the handout). */
+  lines?: ManifestLine[];
 }
 
 /**
@@ -187,11 +201,13 @@ export async function writeGradebook(dir: string, book: Gradebook): Promise<void
 export class GradebookWriter {
   readonly dir: string;
   #book: Gradebook;
+  readonly #data: ClassData;
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(dir: string, book: Gradebook) {
+  constructor(dir: string, book: Gradebook, data: ClassData = emptyClassData()) {
     this.dir = dir;
     this.#book = book;
+    this.#data = data;
   }
 
   get book(): Gradebook {
@@ -199,10 +215,14 @@ export class GradebookWriter {
   }
 
   /** Records a row and resolves once the gradebook holding it is on disk. */
-  record(row: GradebookRow): Promise<void> {
+  record(row: GradebookRow, extras: RowExtras = {}): Promise<void> {
     this.#book = withRow(this.#book, row);
+    if (extras.feedback) this.#data.feedback.set(row.student, extras.feedback);
+    else this.#data.feedback.delete(row.student);
+    if (extras.lines) this.#data.lines.set(row.student, extras.lines);
+    else this.#data.lines.delete(row.student);
     const snapshot = this.#book;
-    const write = this.#queue.then(() => writeGradebook(this.dir, snapshot));
+    const write = this.#queue.then(() => writeGradebook(this.dir, snapshot, this.#data));
     this.#queue = write.catch(() => {});
     return write;
   }
@@ -210,7 +230,7 @@ export class GradebookWriter {
   /** Writes the gradebook as it is (a run that graded nothing still leaves one). */
   flush(): Promise<void> {
     const snapshot = this.#book;
-    const write = this.#queue.then(() => writeGradebook(this.dir, snapshot));
+    const write = this.#queue.then(() => writeGradebook(this.dir, snapshot, this.#data));
     this.#queue = write.catch(() => {});
     return write;
   }

@@ -105,12 +105,12 @@ describe("batch: gradebook files", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes JSON and CSV, reads the JSON back, leaves no temporary file", async () => {
+  it("writes JSON and CSV (and the class's views), reads the JSON back, leaves no temporary file", async () => {
     const b = book([row("alice"), row("bob")]);
     await writeGradebook(dir, b);
     expect(await readGradebook(dir)).to.deep.equal(b);
     expect(readFileSync(join(dir, "gradebook.csv"), "utf8")).to.equal(gradebookCsv(b));
-    expect(readdirSync(dir).sort()).to.deep.equal(["gradebook.csv", "gradebook.json"]);
+    expect(readdirSync(dir).sort()).to.deep.equal(["gradebook-lms.csv", "gradebook.csv", "gradebook.html", "gradebook.json", "similarity.csv"]);
     expect(await readGradebook(join(dir, "none"))).to.equal(undefined);
   });
 
