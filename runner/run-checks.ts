@@ -190,7 +190,8 @@ function summarise(
     };
   }
   // Several tests of a check can fail for one reason (pods that never came back): say it once.
-  if (failure?.assertion.length) return { ...base, status: "failed", score: 0, feedback: [...new Set(failure.assertion)] };
+  // The exercise's hint goes under the failure, so every report shows it.
+  if (failure?.assertion.length) return { ...base, status: "failed", score: 0, feedback: [...new Set(failure.assertion), ...(config.hint ? [`Hint: ${config.hint}`] : [])] };
   if (skipReason) return { ...base, status: "skipped", score: 0, feedback: [`Not run: ${skipReason}`] };
   return { ...base, status: "passed", score: config.points, feedback: [] };
 }
