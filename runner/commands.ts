@@ -148,7 +148,7 @@ export async function explainCommand(exerciseId: string, courses: readonly strin
     if (definition.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
     if (check.hint) lines.push(`       ${"".padEnd(18)} hint: ${check.hint}`);
   }
-  lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images: ${e.images.join(", ")}`);
+  lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images (any tag or digest of these): ${e.images.join(", ")}`);
   lines.push(`Time budget: ${e.timeBudgetSeconds} s (plus up to ${TIMEOUTS.clusterStartMs / 1000} s to start a cluster)`);
   return lines.join("\n");
 }
