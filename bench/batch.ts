@@ -22,7 +22,7 @@ import { cp, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../runner/config.ts";
@@ -87,9 +87,16 @@ const progress: Progress = {
     if (!finishedLine.test(message) || /: grading /.test(message)) return;
     done++;
     gc();
-    const sample = { done, rss: process.memoryUsage.rss(), heap: process.memoryUsage().heapUsed };
+    const usage = process.memoryUsage();
+    const sample = { done, rss: usage.rss, heap: usage.heapUsed };
     samples.push(sample);
-    if (done % 10 === 0 || done === count) process.stdout.write(`  ${done}/${count} graded: RSS ${mb(sample.rss)}, live heap ${mb(sample.heap)}\n`);
+    if (done % 10 === 0 || done === count) {
+      process.stdout.write(
+        `  ${done}/${count} graded: RSS ${mb(sample.rss)}, live heap ${mb(sample.heap)} of ${mb(usage.heapTotal)} ` +
+          `(${getHeapSpaceStatistics().filter((x) => x.space_size > MB).map((x) => `${x.space_name.replace(/_space$/, "")} ${mb(x.space_used_size)}/${mb(x.space_size)}`).join(", ")}), ` +
+          `external ${mb(usage.external)} (array buffers ${mb(usage.arrayBuffers)})\n`,
+      );
+    }
     if (snapshots && (done === 4 || done === count)) process.stdout.write(`  heap snapshot: ${writeHeapSnapshot(join(snapshots, `batch-${done}.heapsnapshot`))}\n`);
   },
 };

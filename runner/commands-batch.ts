@@ -78,7 +78,8 @@ function summary(result: BatchResult): string {
       `${count((r) => !r.passed && !r.refused && r.infrastructureError === undefined)} not passed, ` +
       `${count((r) => r.refused)} refused, ${count((r) => r.infrastructureError !== undefined)} infrastructure error(s); ` +
       `${result.outcomes.filter((o) => o.skipped).length} kept from an earlier run`,
-    `Gradebook: ${join(result.out, GRADEBOOK_CSV)} and ${GRADEBOOK_JSON}; each student's reports in ${result.out}/<student>/`,
+    `Gradebook: ${join(result.out, GRADEBOOK_CSV)} and ${GRADEBOOK_JSON}; the class at a glance: ${join(result.out, "gradebook.html")}; ` +
+      `similar pairs: similarity.csv; for Canvas or Moodle: gradebook-lms.csv; each student's reports in ${result.out}/<student>/`,
   );
   return lines.join("\n");
 }
@@ -150,7 +151,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .argument("<exercise>", "exercise id (see `kubegrade list`)")
     .argument("[submissions...]", "submission directories or git URL[#ref]s (or use --roster)")
     .option("--roster <file>", "CSV with a header row, then: student id, source (directory or git URL)")
-    .option("--out <dir>", "results: gradebook.csv, gradebook.json and <student>/ folders of reports", DEFAULT_OUT)
+    .option("--out <dir>", "results: gradebook.csv, gradebook.json, gradebook.html (dashboard), similarity.csv, gradebook-lms.csv and <student>/ folders of reports", DEFAULT_OUT)
     .option("--report <formats>", "each student's reports, FORMAT=PATH[,…] relative to <out>/<student>/ (report.json is always written)")
     .option("--jobs <n>", "grades at once (default: what the cluster's free CPU and memory fit, by what one submission's pods request; at most 1.5 per CPU core)")
     .addOption(new Option("--isolation <mode>", "a namespace per submission on one cluster, or a fresh node per submission").choices([...ISOLATIONS]).default("namespace"))
