@@ -11,7 +11,7 @@
  */
 import { createColors } from "picocolors";
 import type { CheckResult, CheckStatus, GradeReport } from "./model.ts";
-import { STATUS_WORD, feedbackLines, formatPoints, formatRefusal, formatSeconds, scoreLine, verdict } from "./writers/text.ts";
+import { STATUS_WORD, feedbackLines, formatPoints, formatRefusal, formatSeconds, saysNotRun, scoreLine, verdict } from "./writers/text.ts";
 
 export const TERMINAL_WIDTH = 80;
 
@@ -82,7 +82,7 @@ function feedback(check: CheckResult, c: Colors): string[] {
   const indent = "      ";
   const lines: string[] = [];
   if (check.status === "error") lines.push(...wrap(`${STATUS_WORD.error}, not a problem with the submission:`, TERMINAL_WIDTH, indent, indent).map(c.yellow));
-  if (check.status === "skipped" && !/^not run\b/i.test(check.feedback[0] ?? "")) lines.push(...wrap(`${STATUS_WORD.skipped}:`, TERMINAL_WIDTH, indent, indent).map(c.dim));
+  if (check.status === "skipped" && !saysNotRun(check)) lines.push(...wrap(`${STATUS_WORD.skipped}:`, TERMINAL_WIDTH, indent, indent).map(c.dim));
   for (const line of feedbackLines(check)) {
     if (line.trim() === "") continue;
     lines.push(...wrap(clean(line), TERMINAL_WIDTH, indent, indent));

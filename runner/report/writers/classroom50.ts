@@ -43,7 +43,7 @@
  */
 import type { CheckResult, GradeReport } from "../model.ts";
 import { UsageError } from "../../errors.ts";
-import { feedbackLines, formatRefusal } from "./text.ts";
+import { feedbackLines, formatRefusal, saysNotRun } from "./text.ts";
 
 export const CLASSROOM50_SCHEMA = "classroom50/result/v1";
 
@@ -144,7 +144,7 @@ function checkTest(check: CheckResult): Classroom50Test {
       : check.status === "error"
         ? ["The grader could not run this check (not a problem with your submission):", ...feedback].join("\n")
         : check.status === "skipped"
-          ? ["Not run:", ...feedback].join("\n")
+          ? (saysNotRun(check) ? feedback : ["Not run:", ...feedback]).join("\n")
           : feedback.join("\n");
   return {
     "test-name": check.title,

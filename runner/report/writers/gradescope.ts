@@ -9,7 +9,7 @@
  * top-level output warns that the score is not final.
  */
 import type { CheckResult, GradeReport } from "../model.ts";
-import { countStatuses, feedbackLines, formatRefusal, scoreLine, verdict } from "./text.ts";
+import { countStatuses, feedbackLines, formatRefusal, saysNotRun, scoreLine, verdict } from "./text.ts";
 
 export type GradescopeVisibility = "hidden" | "after_due_date" | "after_published" | "visible";
 export type GradescopeFormat = "text" | "simple_format" | "html" | "md" | "ansi";
@@ -43,8 +43,11 @@ export interface GradescopeResults {
 export function gradescopeResults(report: GradeReport): GradescopeResults {
   const tests: GradescopeTest[] = [];
   if (report.refused) {
+    // A refused grade still lists its checks (not run): this test is worth only what they do
+    // not carry, so the tests' points add up to the exercise's, as in classroom50.ts.
+    const checksMax = report.checks.reduce((sum, c) => sum + c.maxScore, 0);
     tests.push(
-      test(tests.length, "Submission accepted", ["submission", "refused"], 0, report.maxScore, "failed", [
+      test(tests.length, "Submission accepted", ["submission", "refused"], 0, Math.max(0, report.maxScore - checksMax), "failed", [
         "The submission was refused before grading; nothing was run on a cluster. Fix these and submit again:",
         ...report.refusals.map((r) => `- ${formatRefusal(r)}`),
       ]),
@@ -101,7 +104,7 @@ function checkTest(index: number, check: CheckResult): GradescopeTest {
       output = ["The grader could not run this check; this is not a problem with your submission.", ...feedback];
       break;
     case "skipped":
-      output = ["Not run:", ...feedback];
+      output = saysNotRun(check) ? feedback : ["Not run:", ...feedback];
       break;
   }
   const status = check.status === "passed" ? "passed" : "failed";

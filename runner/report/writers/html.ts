@@ -4,7 +4,7 @@
  * with its status and feedback, and an SVG picture of the pod timeline.
  *
  * The timeline has one lane per pod name; each incarnation (uid) is a bar from created
- * to deleted (or to the end of the recording), amber while not Ready and green while
+ * to deleted (or to the end of the grade), amber while not Ready and green while
  * Ready, with marks where it was scheduled and became Ready. The grader's own steps
  * (deleting pods, scaling, patching) are dashed vertical markers with labels.
  *
@@ -12,7 +12,7 @@
  * student's words.
  */
 import type { CheckResult, GradeReport, ReportStep, ReportTimelineEvent } from "../model.ts";
-import { STATUS_WORD, feedbackLines, formatPoints, formatSeconds, formatWhere, verdict, type Verdict } from "./text.ts";
+import { STATUS_WORD, feedbackLines, formatPoints, formatSeconds, formatWhere, saysNotRun, verdict, type Verdict } from "./text.ts";
 
 export function toHtml(report: GradeReport): string {
   const v = verdict(report);
@@ -119,7 +119,7 @@ function check(c: CheckResult): string {
   const intro =
     c.status === "error"
       ? "<p class=\"intro\">The grader could not run this check; this is not a problem with the submission.</p>"
-      : c.status === "skipped"
+      : c.status === "skipped" && !saysNotRun(c)
         ? '<p class="intro">Not run because a prerequisite is missing:</p>'
         : "";
   const body = c.status === "passed" || lines.length === 0 ? "" : `${intro}<pre class="feedback">${esc(lines.join("\n"))}</pre>`;
@@ -187,7 +187,7 @@ function timelineSection(report: GradeReport): string {
   if (report.timeline.length === 0) {
     out.push('<p class="empty">No pod events were recorded.</p>');
   } else {
-    out.push(timelineSvg(report.timeline, report.steps));
+    out.push(timelineSvg(report.timeline, report.steps, Date.parse(report.startedAt) + report.durationMs));
     out.push(legend());
   }
   out.push("</section>");
@@ -215,13 +215,15 @@ const STEP_ROW_HEIGHT = 16;
 const CHAR_WIDTH = 6.6; // at 11px, a safe over-estimate for label layout
 const MAX_STEP_LABEL = 48;
 
-function timelineSvg(events: ReportTimelineEvent[], steps: ReportStep[]): string {
+function timelineSvg(events: ReportTimelineEvent[], steps: ReportStep[], gradeEnd: number): string {
   const times = [...events.map((e) => Date.parse(e.at)), ...steps.map((s) => Date.parse(s.at))].filter((t) => !Number.isNaN(t));
   const t0 = Math.min(...times);
   const last = Math.max(...times);
-  // Bars of pods still there at the end run to the last thing recorded; a little room
-  // after it keeps the final marks off the edge.
-  const end = Math.max(last, t0 + 1000);
+  // Bars of pods still there at the end run to the end of the grade (or the last thing
+  // recorded): a pod whose last event is becoming Ready, as in most grades, is seen Ready
+  // for a while, not as a bar that never turned green. A little room after it keeps the
+  // final marks off the edge.
+  const end = Math.max(last, t0 + 1000, Number.isNaN(gradeEnd) ? last : gradeEnd);
   const span = (end - t0) * 1.03;
 
   const lanes = buildLanes(events, end);

@@ -17,7 +17,7 @@
  * testcase "submission" whose file/line attributes point at the first refusal (GitLab and
  * mikepenz annotate that place). A grader failure is one testcase "grader" with <error>.
  *
- * A check that did not pass and whose feedback names a submitted object or field (see
+ * A failed check whose feedback names a submitted object or field (see
  * places.ts) gets `file` (the student's manifest holding it, relative to the submission)
  * and `line` on its testcase: GitLab's unit test report shows the file
  * (https://docs.gitlab.com/ci/testing/unit_test_reports/, "JUnit XML format

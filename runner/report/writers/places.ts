@@ -75,10 +75,14 @@ export function placesIn(text: string, objects: readonly ObjectLocation[]): Plac
   return dedupe(places);
 }
 
-/** Where a check that did not pass points, over all its feedback. */
+/**
+ * Where a failed check points, over all its feedback. Only a failure is the submission's:
+ * a grader error's text ("the cluster is not ready to run a StatefulSet") or a skip's names
+ * objects too, and must not be pinned on the student's line.
+ */
 export function checkPlaces(report: GradeReport, check: CheckResult): Place[] {
   const objects = report.objects ?? [];
-  if (objects.length === 0 || check.status === "passed") return [];
+  if (objects.length === 0 || check.status !== "failed") return [];
   return dedupe(check.feedback.flatMap((text) => placesIn(text, objects)));
 }
 

@@ -8,7 +8,7 @@
  * newlines), and feedback sits in code fences longer than any backtick run inside it.
  */
 import type { CheckResult, CheckStatus, GradeReport } from "../model.ts";
-import { STATUS_WORD, feedbackLines, formatPoints, formatSeconds, formatWhere, scoreLine, verdict, type Verdict } from "./text.ts";
+import { STATUS_WORD, feedbackLines, formatPoints, formatSeconds, formatWhere, saysNotRun, scoreLine, verdict, type Verdict } from "./text.ts";
 
 const STATUS_ICON: Record<CheckStatus, string> = {
   passed: "✅",
@@ -77,7 +77,7 @@ function feedbackSection(c: CheckResult): string[] {
   const intro =
     c.status === "error"
       ? ["The grader could not run this check; this is not a problem with the submission.", ""]
-      : c.status === "skipped"
+      : c.status === "skipped" && !saysNotRun(c)
         ? ["Not run because a prerequisite is missing:", ""]
         : [];
   return [head, "", ...intro, ...fenced(lines.length > 0 ? lines : ["(no feedback)"])];

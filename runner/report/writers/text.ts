@@ -46,6 +46,14 @@ export function feedbackLines(check: CheckResult): string[] {
   return check.feedback.flatMap((f) => f.split(/\r?\n/));
 }
 
+/**
+ * A skipped check whose feedback already says "Not run: …" (as grade() writes every skip):
+ * a writer's own "Not run" heading over it would say it twice.
+ */
+export function saysNotRun(check: CheckResult): boolean {
+  return check.status === "skipped" && /^not run\b/i.test(firstLine(check));
+}
+
 /** The first non-empty feedback line, or a fallback that still says what happened. */
 export function firstLine(check: CheckResult): string {
   const line = feedbackLines(check).find((l) => l.trim() !== "");

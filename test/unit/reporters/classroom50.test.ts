@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { UsageError } from "../../../runner/errors.ts";
 import type { GradeReport } from "../../../runner/report/model.ts";
 import { classroom50Result, toClassroom50, type Classroom50Result } from "../../../runner/report/writers/classroom50.ts";
-import { FIXTURES, HERE, HOSTILE, expectGolden, expectValid, fixture, schemaValidator } from "./support.ts";
+import { FIXTURES, HERE, HOSTILE, checkOf, expectGolden, expectValid, fixture, schemaValidator, withGraderError } from "./support.ts";
 
 /** What Classroom 50's runner hands autograder.py (wiki "Advanced Autograding", "Contract"). */
 const ENV = {
@@ -76,25 +76,43 @@ describe("reporters: classroom50", () => {
     const report = fixture("failing");
     const result = classroom50Result(report, ENV, NOW);
     expect(result.tests.map((t) => t["test-name"])).to.deep.equal(report.checks.map((c) => c.title));
-    expect(result.tests.map((t) => t.passed)).to.deep.equal([true, false, false, false, false, false]);
-    expect(result.score).to.equal(2);
-    expect(result["max-score"]).to.equal(16);
-    expect(result.tests[3]?.message).to.contain(`found:    ${HOSTILE}`);
-    expect(result.tests[4]).to.include({ check: "per-pod-dns", status: "error" });
-    expect(result.tests[4]?.message.split("\n")[0]).to.equal("The grader could not run this check (not a problem with your submission):");
+    expect(result.tests.map((t) => [t.check, t.status, t.passed])).to.deep.equal(report.checks.map((c) => [c.id, c.status, c.status === "passed"]));
+    expect(result.score).to.equal(25);
+    expect(result["max-score"]).to.equal(100);
+    expect(result.tests[2]?.message).to.equal(checkOf(report, "ordered-creation").feedback[0]);
+    expect(result.tests[2]?.message).to.contain(HOSTILE);
+    // A skip's own text says "Not run" and why, once.
+    expect(result.tests[3]?.message).to.equal("Not run: the pods never all became Ready (see ordered-creation).");
+    const dns = classroom50Result(withGraderError(), ENV, NOW).tests[4];
+    expect(dns).to.include({ check: "pod-dns", status: "error", passed: false, score: 0 });
+    expect(dns?.message.split("\n")[0]).to.equal("The grader could not run this check (not a problem with your submission):");
   });
 
   it("a refused submission: a failed 'Submission accepted' test, the checks not run, 0 of the exercise's points", () => {
-    const result = classroom50Result(fixture("refused"), ENV, NOW);
-    expect(result.tests[0]).to.include({ "test-name": "Submission accepted", passed: false, score: 0 });
-    const withChecks: GradeReport = structuredClone(fixture("refused"));
-    withChecks.checks = [{ id: "statefulset-spec", title: "The StatefulSet", status: "skipped", score: 0, maxScore: 10, feedback: ["Not run: the submission was refused before grading."], durationMs: 0 }];
-    const both = classroom50Result(withChecks, ENV, NOW);
-    expect(both.tests.map((t) => [t["test-name"], t["max-score"]])).to.deep.equal([["Submission accepted", 0], ["The StatefulSet", 10]]);
-    expect(both["max-score"]).to.equal(10);
-    expect(result.tests[0]?.message).to.contain("manifests/statefulset.yaml:14:11");
+    const report = fixture("refused");
+    const result = classroom50Result(report, ENV, NOW);
+    // The checks not run carry the exercise's points: the refusal test is worth what they do not.
+    expect(result.tests.map((t) => [t["test-name"], t.passed, t.score, t["max-score"]])).to.deep.equal([
+      ["Submission accepted", false, 0, 0],
+      ...report.checks.map((c) => [c.title, false, 0, c.maxScore]),
+    ]);
+    expect(result.tests[0]?.message.split("\n").slice(1)).to.deep.equal([
+      "web.yaml:33:11 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
+      "web.yaml:38:23 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
+    ]);
     expect(result.score).to.equal(0);
-    expect(result["max-score"]).to.equal(fixture("refused").maxScore);
+    expect(result["max-score"]).to.equal(report.maxScore);
+    // Without checks listed, the refusal test carries the exercise's points itself.
+    const alone = classroom50Result({ ...report, checks: [] }, ENV, NOW);
+    expect(alone.tests.map((t) => [t["test-name"], t["max-score"]])).to.deep.equal([["Submission accepted", report.maxScore]]);
+  });
+
+  it("a grader failure: every check an error, 0 points, the exercise's maximum kept", () => {
+    const report = fixture("infrastructure");
+    const result = classroom50Result(report, ENV, NOW);
+    expect(result.tests.map((t) => t.status)).to.deep.equal(report.checks.map(() => "error"));
+    expect(result.score).to.equal(0);
+    expect(result["max-score"]).to.equal(report.maxScore);
   });
 
   it("fractional points are rounded, never above the test's maximum", () => {

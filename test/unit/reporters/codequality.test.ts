@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import type { GradeReport } from "../../../runner/report/model.ts";
 import { codeQualityIssues, toCodeQuality } from "../../../runner/report/writers/codequality.ts";
-import { FIXTURES, expectGolden, fixture } from "./support.ts";
+import { FIXTURES, HOSTILE, expectGolden, fixture, withFieldFailure, withGraderError } from "./support.ts";
 
 const SEVERITIES = ["info", "minor", "major", "critical", "blocker"];
 
@@ -32,30 +31,38 @@ describe("reporters: codequality (GitLab)", () => {
 
   it("failed checks with a place are major findings on the student's lines; nothing else from checks", () => {
     const issues = codeQualityIssues(fixture("failing"));
-    expect(issues.map((i) => [i.check_name, i.location.path, i.location.lines.begin, i.severity])).to.deep.equal([
-      ["kubegrade/headless-service", "manifests/service.yaml", 6, "major"],
-      ["kubegrade/ordered-creation", "manifests/statefulset.yaml", 8, "major"],
+    expect(issues.map((i) => [i.check_name, i.location.path, i.location.lines.begin, i.severity])).to.deep.equal([["kubegrade/ordered-creation", "web.yaml", 15, "major"]]);
+    expect(issues[0]?.description).to.match(/^Pods are created in order, each after the previous one is Ready: pod web-0: container nginx is CrashLoopBackOff/);
+    expect(issues[0]?.description).to.contain(HOSTILE); // JSON, shown as text by GitLab
+    // A failure naming a field is on that field's line; a grader error is no finding.
+    expect(codeQualityIssues(withFieldFailure()).map((i) => [i.check_name, i.location.lines.begin])).to.deep.equal([
+      ["kubegrade/statefulset-spec", 21],
+      ["kubegrade/ordered-creation", 15],
     ]);
-    expect(issues[0]?.description).to.match(/^A headless Service governs the StatefulSet's pods: Service web: spec.clusterIP is "10.43.0.12"/);
+    expect(codeQualityIssues(withGraderError()).map((i) => i.check_name)).to.deep.equal(["kubegrade/ordered-creation"]);
   });
 
   it("refusals are blockers at their place; passing and grader failures have none", () => {
-    const issues = codeQualityIssues(fixture("refused"));
-    expect(issues).to.have.length(fixture("refused").refusals.length);
-    expect(issues[0]).to.deep.include({ severity: "blocker", check_name: "kubegrade/submission-refused", location: { path: "manifests/statefulset.yaml", lines: { begin: 14 } } });
+    const report = fixture("refused");
+    const issues = codeQualityIssues(report);
+    expect(issues.map((i) => [i.severity, i.check_name, i.location.path, i.location.lines.begin])).to.deep.equal(
+      report.refusals.map((r) => ["blocker", "kubegrade/submission-refused", r.file, r.line]),
+    );
+    expect(issues.map((i) => i.location.lines.begin)).to.deep.equal([33, 38]);
+    expect(issues[1]?.description).to.equal("Submission refused: StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged");
     expect(codeQualityIssues(fixture("passing"))).to.deep.equal([]);
     expect(codeQualityIssues(fixture("infrastructure"))).to.deep.equal([]);
   });
 
-  it("a fingerprint survives the finding moving to another line, and differs between fields", () => {
-    const moved: GradeReport = structuredClone(fixture("failing"));
-    const service = moved.objects?.[0];
-    if (!service) expect.fail("fixture changed");
-    service.fields["spec.clusterIP"] = 30;
-    const before = codeQualityIssues(fixture("failing"))[0];
+  it("a fingerprint survives the finding moving to another line, and differs between findings", () => {
+    const moved = withFieldFailure();
+    const statefulset = moved.objects?.find((o) => o.kind === "StatefulSet");
+    if (!statefulset) expect.fail("the failing fixture has no StatefulSet in objects");
+    statefulset.fields["spec.replicas"] = 30;
+    const [before, other] = codeQualityIssues(withFieldFailure());
     const after = codeQualityIssues(moved)[0];
     expect(after?.location.lines.begin).to.equal(30);
     expect(after?.fingerprint).to.equal(before?.fingerprint);
-    expect(codeQualityIssues(fixture("failing"))[1]?.fingerprint).not.to.equal(before?.fingerprint);
+    expect(other?.fingerprint).not.to.equal(before?.fingerprint);
   });
 });

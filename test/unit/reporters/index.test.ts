@@ -134,7 +134,7 @@ describe("reporters: --report specs and writing", () => {
       process.chdir(dir);
       const written = await writeReports(fixture("refused"), parseReportSpecs("summary"), {});
       expect(written).to.deep.equal(["summary.md"]);
-      expect(readFileSync(join(dir, "summary.md"), "utf8")).to.contain("🚫 demo: 0/10 points, refused");
+      expect(readFileSync(join(dir, "summary.md"), "utf8")).to.contain("## 🚫 web: 0/100 points, refused");
     });
 
     it("no specs, no files", async () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { toJson } from "../../../runner/report/writers/json.ts";
-import { FIXTURES, expectGolden, expectValid, fixture, reportSchemaPath, schemaValidator } from "./support.ts";
+import type { GradeReport } from "../../../runner/report/model.ts";
+import { FIXTURES, checkOf, expectGolden, expectValid, fixture, reportSchemaPath, schemaValidator, withGraderError } from "./support.ts";
 
 describe("reporters: json", () => {
   const validate = schemaValidator(reportSchemaPath);
@@ -37,8 +38,8 @@ describe("reporters: json", () => {
   });
 
   it("keeps evidence (the JSON report is where instructors' detail goes)", () => {
-    const parsed = JSON.parse(toJson(fixture("failing")));
-    const dns = parsed.checks.find((c: { id: string }) => c.id === "per-pod-dns");
-    expect(dns.evidence[0]).to.contain("at waitForPod");
+    const parsed = JSON.parse(toJson(withGraderError())) as GradeReport;
+    expect(checkOf(parsed, "pod-dns").evidence?.[0]).to.contain("at exec (runner/kube/exec.ts");
+    expectValid(validate, parsed, "a report with evidence");
   });
 });

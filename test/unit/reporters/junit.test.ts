@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { create } from "xmlbuilder2";
 import type { GradeReport } from "../../../runner/report/model.ts";
 import { toJunitXml } from "../../../runner/report/writers/junit.ts";
-import { FIXTURES, HERE, HOSTILE, expectGolden, fixture, isDateTime } from "./support.ts";
+import { FIXTURES, HERE, HOSTILE, REPLICAS_FEEDBACK, checkOf, expectGolden, fixture, isDateTime, withGraderError } from "./support.ts";
 
 const XSD = join(HERE, "junit.xsd");
 
@@ -193,74 +193,90 @@ describe("reporters: junit", () => {
   it("one testsuite per report, one testcase per check with classname=exercise, name=check id, time in seconds", () => {
     const report = fixture("failing");
     const p = parse(toJunitXml(report));
-    expect(p.suite["@name"]).to.equal("exercise-8");
+    expect(p.suite["@name"]).to.equal("web");
     expect(p.suite["@timestamp"]).to.equal(report.startedAt);
-    expect(p.suite["@time"]).to.equal("97.800");
+    expect(p.suite["@time"]).to.equal((report.durationMs / 1000).toFixed(3));
     expect(p.cases.map((c) => c["@name"])).to.deep.equal(report.checks.map((c) => c.id));
-    expect(p.cases.every((c) => c["@classname"] === "exercise-8")).to.equal(true);
-    expect(byName(p, "per-pod-dns")["@time"]).to.equal("60.020");
-    expect(p.suite).to.include({ "@tests": "6", "@failures": "3", "@errors": "1", "@skipped": "1" });
+    expect(p.cases.every((c) => c["@classname"] === "web")).to.equal(true);
+    expect(byName(p, "ordered-creation")["@time"]).to.equal((checkOf(report, "ordered-creation").durationMs / 1000).toFixed(3));
+    expect(p.suite).to.include({ "@tests": "7", "@failures": "1", "@errors": "0", "@skipped": "4" });
   });
 
-  it("a failed check is <failure type=failed> with the first feedback line as message and all feedback as text", () => {
-    const p = parse(toJunitXml(fixture("failing")));
-    const failure = children(byName(p, "per-pod-index"), "failure")[0] ?? {};
+  it("a failed check is <failure type=failed> with the first feedback line as message and all feedback as text, at its place", () => {
+    const report = fixture("failing");
+    const p = parse(toJunitXml(report));
+    const ordered = byName(p, "ordered-creation");
+    expect(ordered).to.include({ "@file": "web.yaml", "@line": "15" });
+    const failure = children(ordered, "failure")[0] ?? {};
     expect(failure["@type"]).to.equal("failed");
-    expect(failure["@message"]).to.equal("wget -qO- web-1.nginx returned a page that does not name the pod:");
-    expect(failure["#"]).to.contain(`found:    ${HOSTILE} & 'Tom | Jerry'`);
-    expect(failure["#"]).to.contain("The initContainer must append $(hostname)");
-    const headless = children(byName(p, "headless-service"), "failure")[0] ?? {};
-    expect(String(headless["#"]).split("\n")).to.have.length(2);
+    expect(failure["@message"]).to.equal(checkOf(report, "ordered-creation").feedback[0]);
+    expect(failure["#"]).to.contain(`Its last log lines: "${HOSTILE}".`);
+    // Feedback of several lines: the message is the first, the text all of them.
+    const two = fixture("failing");
+    checkOf(two, "ordered-creation").feedback = [REPLICAS_FEEDBACK, HOSTILE];
+    const both = children(byName(parse(toJunitXml(two)), "ordered-creation"), "failure")[0] ?? {};
+    expect(both["@message"]).to.equal(REPLICAS_FEEDBACK);
+    expect(String(both["#"]).split("\n")).to.deep.equal([REPLICAS_FEEDBACK, HOSTILE]);
   });
 
-  it("an error is <error type=infrastructure>, a skipped check <skipped message=reason>, evidence goes to system-out", () => {
-    const p = parse(toJunitXml(fixture("failing")));
-    const dns = byName(p, "per-pod-dns");
-    expect(children(dns, "error")[0]).to.include({ "@type": "infrastructure" });
+  it("an error is <error type=infrastructure> without a place, a skipped check <skipped message=reason>, evidence goes to system-out", () => {
+    const report = withGraderError();
+    const p = parse(toJunitXml(report));
+    const dns = byName(p, "pod-dns");
+    expect(children(dns, "error")[0]).to.include({ "@type": "infrastructure", "@message": checkOf(report, "pod-dns").feedback[0] });
     expect(children(dns, "failure")).to.have.length(0);
-    expect(children(dns, "system-out")[0]?.["#"]).to.contain("at waitForPod");
-    expect(children(byName(p, "partitioned-rollout"), "skipped")[0]?.["@message"]).to.equal(
-      "Needs ordered-creation to pass first: the StatefulSet never had 3 Ready pods in order.",
-    );
+    expect(children(dns, "system-out")[0]?.["#"]).to.contain("at exec (runner/kube/exec.ts");
+    expect(p.suite).to.include({ "@tests": "7", "@failures": "1", "@errors": "1", "@skipped": "3" });
+    expect(children(byName(p, "per-pod-storage"), "skipped")[0]?.["@message"]).to.equal("Not run: the pods never all became Ready (see ordered-creation).");
     expect(elementNames(byName(p, "statefulset-spec"))).to.deep.equal([]);
+    // The real grader errors name "a StatefulSet", and there is one: still no file, it is not the student's line.
+    const infrastructure = parse(toJunitXml(fixture("infrastructure")));
+    expect(infrastructure.cases.filter((c) => c["@file"] !== undefined || c["@line"] !== undefined)).to.deep.equal([]);
   });
 
   it("student strings are escaped, never markup: the raw <script> appears only as text", () => {
     const xml = toJunitXml(fixture("failing"));
     expect(xml).not.to.contain("<script>");
-    expect(xml).to.contain("&lt;script&gt;");
+    expect(xml).to.contain("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; Tom | Jerry"); // in the message attribute
+    expect(xml).to.contain("&lt;script&gt;alert(\"pwned\")&lt;/script&gt; &amp; Tom | Jerry"); // in the element's text
   });
 
-  it("a refused submission is one failing testcase 'submission' listing every refusal, pointing at the first", () => {
+  it("a refused submission is a failing testcase 'submission' listing every refusal, pointing at the first, then the checks not run", () => {
     const report = fixture("refused");
     const p = parse(toJunitXml(report));
-    expect(p.cases).to.have.length(1);
+    expect(p.cases.map((c) => c["@name"])).to.deep.equal(["submission", ...report.checks.map((c) => c.id)]);
     const tc = byName(p, "submission");
-    expect(tc).to.include({ "@classname": "demo", "@file": "manifests/statefulset.yaml", "@line": "14" });
+    expect(tc).to.include({ "@classname": "web", "@file": "web.yaml", "@line": "33" });
     const failure = children(tc, "failure")[0] ?? {};
-    expect(failure["@message"]).to.equal("submission refused (4 problems)");
-    const lines = String(failure["#"]).split("\n");
-    expect(lines).to.have.length(4);
-    expect(lines[0]).to.equal(
-      "manifests/statefulset.yaml:14:11 StatefulSet demo spec.template.spec.containers[0].securityContext.privileged: privileged containers are not allowed; remove securityContext.privileged",
+    expect(failure).to.include({ "@message": "submission refused (2 problems)", "@type": "refused" });
+    expect(String(failure["#"]).split("\n")).to.deep.equal([
+      "web.yaml:33:11 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
+      "web.yaml:38:23 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
+    ]);
+    expect(children(byName(p, "pod-dns"), "skipped")[0]?.["@message"]).to.equal("Not run: the submission was refused before grading.");
+    expect(p.suite).to.include({ "@tests": "8", "@failures": "1", "@errors": "0", "@skipped": "7" });
+    // One refusal (the privileged container alone): the message is that refusal.
+    const one = fixture("refused");
+    one.refusals = one.refusals.slice(1);
+    const single = children(byName(parse(toJunitXml(one)), "submission"), "failure")[0] ?? {};
+    expect(single["@message"]).to.equal(
+      "submission refused: web.yaml:38:23 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
     );
-    expect(lines[2]).to.equal("manifests/broken.yaml:7:3: YAML: bad indentation of a mapping entry");
-    expect(p.suite).to.include({ "@tests": "1", "@failures": "1" });
   });
 
-  it("a grader failure is one testcase 'grader' with <error type=infrastructure>, never a failure", () => {
-    const p = parse(toJunitXml(fixture("infrastructure")));
+  it("a grader failure is a testcase 'grader' with <error type=infrastructure>, never a failure; each check is an error too", () => {
+    const report = fixture("infrastructure");
+    const p = parse(toJunitXml(report));
     const error = children(byName(p, "grader"), "error")[0] ?? {};
     expect(error["@type"]).to.equal("infrastructure");
-    expect(error["@message"]).to.equal("Docker is not running: connect ENOENT /var/run/docker.sock");
-    expect(p.suite).to.include({ "@errors": "1", "@failures": "0" });
+    expect(error["@message"]).to.equal(report.infrastructureError);
+    expect(p.suite).to.include({ "@tests": "8", "@errors": "8", "@failures": "0" });
+    expect(children(byName(p, "pod-dns"), "error")[0]?.["@message"]).to.match(/^Not graded: the grader or the cluster failed \(not your submission's fault\): The cluster at /);
   });
 
   it("characters XML cannot hold are replaced instead of making the file unreadable", () => {
-    const report: GradeReport = structuredClone(fixture("failing"));
-    const first = report.checks[1];
-    if (first === undefined) expect.fail("fixture changed");
-    first.feedback = ["bad bytes: \u0000\u001b[31m here"];
+    const report: GradeReport = fixture("failing");
+    checkOf(report, "ordered-creation").feedback = ["bad bytes: \u0000\u001b[31m here"];
     const xml = toJunitXml(report);
     expect(validateJunit(xml)).to.deep.equal([]);
     expect(xml).to.contain("bad bytes: \uFFFD\uFFFD[31m here");

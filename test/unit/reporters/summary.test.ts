@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { GradeReport } from "../../../runner/report/model.ts";
 import { inline, toStepSummary } from "../../../runner/report/writers/summary.ts";
-import { FIXTURES, HOSTILE, expectGolden, fixture } from "./support.ts";
+import { FIXTURES, HOSTILE, checkOf, expectGolden, fixture, withGraderError } from "./support.ts";
 
 /** The Markdown outside code fences: what GitHub renders as Markdown and HTML. */
 function outsideFences(md: string): string {
@@ -35,36 +35,41 @@ describe("reporters: summary (GitHub step summary)", () => {
   it("a heading with exercise and score, then check | status | points for every check, then the total", () => {
     const report = fixture("failing");
     const md = toStepSummary(report);
-    expect(md.split("\n")[0]).to.equal("## ❌ exercise-8: 2/16 points, not passed");
+    expect(md.split("\n")[0]).to.equal("## ❌ web: 25/100 points, not passed");
     const rows = tableRows(md);
     expect(rows[0]).to.deep.equal(["Check", "Status", "Points"]);
     const body = rows.slice(2, -1);
     expect(body).to.have.length(report.checks.length);
     for (const row of rows) expect(row, JSON.stringify(row)).to.have.length(3);
-    expect(body[1]).to.deep.equal(["A headless Service governs the StatefulSet's pods (headless-service)", "❌ failed", "0/2"]);
-    expect(body[4]?.[1]).to.equal("⚠️ grader error");
-    expect(body[5]?.[1]).to.equal("⏭️ not run");
-    expect(rows.at(-1)).to.deep.equal(["**Total**", "", "**2/16**"]);
+    expect(body[0]).to.deep.equal(["A headless Service governs the StatefulSet's pods (headless-service)", "✅ passed", "10/10"]);
+    expect(body[2]).to.deep.equal(["Pods are created in order, each after the previous one is Ready (ordered-creation)", "❌ failed", "0/15"]);
+    expect(body.slice(3).map((r) => r[1])).to.deep.equal(["⏭️ not run", "⏭️ not run", "⏭️ not run", "⏭️ not run"]);
+    expect(rows.at(-1)).to.deep.equal(["**Total**", "", "**25/100**"]);
+    expect(tableRows(toStepSummary(withGraderError())).slice(2, -1)[4]?.[1]).to.equal("⚠️ grader error");
   });
 
   it("feedback follows for every check that did not pass, and only for those", () => {
     const md = toStepSummary(fixture("failing"));
     const headings = md.split("\n").filter((l) => l.startsWith("#### "));
-    expect(headings.map((h) => /\(([a-z0-9-]+)\)/.exec(h)?.[1])).to.deep.equal([
-      "headless-service",
-      "ordered-creation",
-      "per-pod-index",
-      "per-pod-dns",
-      "partitioned-rollout",
-    ]);
+    expect(headings.map((h) => /\(([a-z0-9-]+)\)/.exec(h)?.[1])).to.deep.equal(["ordered-creation", "per-pod-storage", "pod-dns", "stable-identity", "data-persistence"]);
+    // A skip's own text says "Not run" and why: no second heading over it.
+    expect(md).to.contain("#### ⏭️ Each pod is reachable by its own stable DNS name (pod-dns): not run\n\n```text\nNot run: the pods never all became Ready (see ordered-creation).\n```");
+    expect(md).not.to.contain("Not run because");
     expect(toStepSummary(fixture("passing"))).not.to.contain("### Feedback");
   });
 
   it("feedback sits in a fence no backtick run inside it can close, verbatim", () => {
     const md = toStepSummary(fixture("failing"));
-    expect(md).to.contain(`\`\`\`\`text\nwget -qO- web-1.nginx`);
-    expect(md).to.contain(`  found:    ${HOSTILE} & 'Tom | Jerry' \`\`\` \`x\`\n`);
-    outsideFences(md); // every fence closes
+    expect(md).to.contain(`\`\`\`text\npod web-0: container nginx is CrashLoopBackOff`);
+    expect(md).to.contain(`Its last log lines: "${HOSTILE}".`);
+    // A log line with backticks in it (a container can print anything): a longer fence.
+    const fence = fixture("failing");
+    const check = checkOf(fence, "ordered-creation");
+    check.feedback = check.feedback.map((f) => f.replace(HOSTILE, `${HOSTILE} \`\`\` \`x\``));
+    const fenced = toStepSummary(fence);
+    expect(fenced).to.contain(`\`\`\`\`text\npod web-0: container nginx is CrashLoopBackOff`);
+    expect(fenced).to.contain(`Its last log lines: "${HOSTILE} \`\`\` \`x\`".`);
+    outsideFences(fenced); // every fence closes
   });
 
   it("no student markup reaches Markdown: < > & are entities and | is escaped outside fences", () => {
@@ -72,32 +77,33 @@ describe("reporters: summary (GitHub step summary)", () => {
       const rendered = outsideFences(toStepSummary(fixture(name)));
       expect(rendered, name).not.to.match(/<(?!br>)[a-z/]/i);
     }
-    const md = toStepSummary(fixture("failing"));
-    expect(md).to.contain('metadata.namespace "&lt;b&gt;team\\|a&lt;/b&gt;" in web.yaml');
-    expect(toStepSummary(fixture("refused"))).to.contain("manifests/&lt;script&gt;x.yaml");
+    // Outside fences, student text is a submission label (a git URL as typed) and file names.
+    const report = fixture("refused");
+    report.submission = "https://git.example.edu/alice/lab|8.git#<b>main</b>&x";
+    for (const r of report.refusals) r.file = "<b>web</b>.yaml";
+    const md = toStepSummary(report);
+    expect(outsideFences(md)).not.to.match(/<(?!br>)[a-z/]/i);
+    expect(md).to.contain("submission https://git.example.edu/alice/lab\\|8.git\\#&lt;b&gt;main&lt;/b&gt;&amp;x · took");
+    expect(tableRows(md)[2]?.[0]).to.equal("&lt;b&gt;web&lt;/b&gt;.yaml:33:11");
   });
 
   it("| and newlines inside table cells are escaped, keeping one row per line", () => {
-    const report: GradeReport = structuredClone(fixture("passing"));
-    const check = report.checks[0];
-    if (check === undefined) expect.fail("fixture changed");
+    const report: GradeReport = fixture("passing");
+    const check = checkOf(report, "headless-service");
     check.title = "pipes | inside\nand a second line";
     const md = toStepSummary(report);
     const line = md.split("\n").find((l) => l.includes("pipes"));
-    expect(line).to.equal("| pipes \\| inside<br>and a second line (statefulset-spec) | ✅ passed | 2/2 |");
+    expect(line).to.equal("| pipes \\| inside<br>and a second line (headless-service) | ✅ passed | 10/10 |");
     expect(tableRows(md)[2]).to.have.length(3);
   });
 
   it("refusals are a table of where, object, field and problem", () => {
     const rows = tableRows(toStepSummary(fixture("refused")));
     expect(rows[0]).to.deep.equal(["Where", "Object", "Field", "Problem"]);
-    expect(rows[2]).to.deep.equal([
-      "manifests/statefulset.yaml:14:11",
-      "StatefulSet demo",
-      "spec.template.spec.containers\\[0\\].securityContext.privileged",
-      "privileged containers are not allowed; remove securityContext.privileged",
+    expect(rows.slice(2, 4)).to.deep.equal([
+      ["web.yaml:33:11", "StatefulSet web", "spec.template.spec.volumes\\[0\\].hostPath", "volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead"],
+      ["web.yaml:38:23", "StatefulSet web", "spec.template.spec.containers\\[0\\].securityContext.privileged", "container nginx is privileged; remove securityContext.privileged"],
     ]);
-    expect(rows[5]?.[3]).to.equal('file is larger than 1 MiB &amp; was not read \\| "quoted" \'single\'');
   });
 
   it("inline() leaves no Markdown or HTML meaning in text", () => {

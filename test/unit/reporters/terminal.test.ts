@@ -2,15 +2,16 @@ import { expect } from "chai";
 import type { GradeReport } from "../../../runner/report/model.ts";
 import { TERMINAL_WIDTH, displayWidth, renderTable, truncate, wrap } from "../../../runner/report/terminal.ts";
 import { colourEnabled } from "../../../runner/util/colour.ts";
-import { FIXTURES, HOSTILE, expectGolden, fixture } from "./support.ts";
+import { FIXTURES, HOSTILE, checkOf, expectGolden, fixture, withGraderError } from "./support.ts";
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 const strip = (s: string) => s.replace(ANSI, "");
 
 /** A report built to break the layout: long titles, unbreakable words, wide characters, escapes. */
 function stress(): GradeReport {
-  const report: GradeReport = structuredClone(fixture("failing"));
-  const [a, b, c, d] = report.checks;
+  const report: GradeReport = fixture("failing");
+  // Feedback is printed for checks that did not pass: ordered-creation failed, the next two were skipped.
+  const [a, b, c, d] = ["headless-service", "ordered-creation", "per-pod-storage", "pod-dns"].map((id) => checkOf(report, id));
   if (!a || !b || !c || !d) expect.fail("fixture changed");
   a.title = "A".repeat(200);
   b.feedback = [`x${"y".repeat(300)}z and then some words`, "\tTabbed\tfeedback\twith a very long line that needs wrapping because it goes on and on and on"];
@@ -21,6 +22,8 @@ function stress(): GradeReport {
   report.submission = `https://example.edu/${"deep/".repeat(30)}repo.git`;
   return report;
 }
+
+const seconds = (report: GradeReport) => `${(report.durationMs / 1000).toFixed(1)} s`;
 
 describe("reporters: terminal table", () => {
   for (const name of FIXTURES) {
@@ -46,30 +49,45 @@ describe("reporters: terminal table", () => {
   });
 
   it("a status symbol and points per check, feedback for those that did not pass, then the total", () => {
-    const lines = renderTable(fixture("failing"), { colour: false }).trimEnd().split("\n");
-    expect(lines[2]).to.equal("  ✓ The StatefulSet is specified as the exercise asks (statefulset-spec)     2/2");
-    expect(lines[3]).to.equal("  ✗ A headless Service governs the StatefulSet's pods (headless-service)     0/2");
-    expect(lines[4]).to.equal('      Service web: spec.clusterIP is "10.43.0.12", expected "None" (a headless');
-    expect(lines.find((l) => l.startsWith("  !"))).to.match(/^ {2}! Each pod resolves by its own DNS name \(per-pod-dns\) +0\/3$/);
-    expect(lines.find((l) => l.startsWith("  -"))).to.match(/\(partitioned-rollout\) 0\/3$/);
-    expect(lines.at(-1)).to.equal("Total: 2/16 points, not passed (97.8 s)");
+    const report = fixture("failing");
+    const lines = renderTable(report, { colour: false }).trimEnd().split("\n");
+    expect(lines[2]).to.equal("  ✓ A headless Service governs the StatefulSet's pods (headless-service)   10/10");
+    expect(lines[3]).to.equal("  ✓ The StatefulSet is specified as the exercise asks (statefulset-spec)   15/15");
+    expect(lines[4]).to.equal("  ✗ Pods are created in order, each after the previous… (ordered-creation)  0/15");
+    expect(lines[5]).to.equal("      pod web-0: container nginx is CrashLoopBackOff (last exit: Error 1):");
+    // A skip's own text says "Not run" and why: printed once, under its line.
+    const skipped = lines.findIndex((l) => l.startsWith("  -"));
+    expect(lines[skipped]).to.equal("  - Each pod has its own persistent volume (per-pod-storage)                0/15");
+    expect(lines[skipped + 1]).to.equal("      Not run: the pods never all became Ready (see ordered-creation).");
+    expect(lines.filter((l) => l.startsWith("  -"))).to.have.length(4);
+    expect(lines.at(-1)).to.equal(`Total: 25/100 points, not passed (${seconds(report)})`);
+    const error = renderTable(withGraderError(), { colour: false }).split("\n");
+    const at = error.findIndex((l) => l.startsWith("  !"));
+    expect(error[at]).to.equal("  ! Each pod is reachable by its own stable DNS name (pod-dns)              0/15");
+    expect(error[at + 1]).to.equal("      grader error, not a problem with the submission:");
     const passing = renderTable(fixture("passing"), { colour: false });
     expect(passing.split("\n").filter((l) => l.startsWith("      "))).to.deep.equal([]);
+    expect(passing.trimEnd().split("\n").at(-1)).to.equal(`Total: 100/100 points, passed (${seconds(fixture("passing"))})`);
   });
 
   it("long titles are cut with … and keep the check id", () => {
-    const line = renderTable(fixture("failing"), { colour: false })
+    const line = renderTable(fixture("passing"), { colour: false })
       .split("\n")
-      .find((l) => l.includes("(ordered-creation)"));
-    expect(line).to.equal("  ✗ Pods are created in order, each one only after the p… (ordered-creation) 0/3");
+      .find((l) => l.includes("(stable-identity)"));
+    expect(line).to.equal("  ✓ Pods keep their names and hostnames when they are r… (stable-identity) 15/15");
     expect(truncate("abcdef", 4)).to.equal("abc…");
     expect(truncate("abcd", 4)).to.equal("abcd");
   });
 
   it("aligned feedback stays aligned; student markup is printed as text", () => {
     const text = renderTable(fixture("failing"), { colour: false });
-    expect(text).to.contain("        expected: web-1\n");
-    expect(text).to.contain(`        found:    ${HOSTILE} & 'Tom | Jerry'`);
+    expect(text.replace(/\n {6}/g, " ")).to.contain(`Its last log lines: "${HOSTILE}". Fix the pod template of StatefulSet web`);
+    // Feedback of several lines, as a course's own check may write it: the indentation is kept.
+    const aligned = fixture("failing");
+    checkOf(aligned, "ordered-creation").feedback = ["wget -qO- web-1.nginx returned a page that does not name the pod:\n  expected: web-1\n  found:    " + HOSTILE];
+    const alignedText = renderTable(aligned, { colour: false });
+    expect(alignedText).to.contain("        expected: web-1\n");
+    expect(alignedText).to.contain(`        found:    ${HOSTILE}\n`);
   });
 
   it("escape sequences and control characters from the report never reach the terminal", () => {
@@ -79,11 +97,22 @@ describe("reporters: terminal table", () => {
     expect(text).to.contain("escape red and bell  and  osc");
   });
 
-  it("a refused submission lists its refusals", () => {
-    const text = renderTable(fixture("refused"), { colour: false });
+  it("a refused submission lists its refusals, then the checks not run", () => {
+    const report = fixture("refused");
+    const text = renderTable(report, { colour: false });
     expect(text).to.contain("✗ Submission refused before grading; nothing ran on a cluster:\n");
-    expect(text).to.contain("  - manifests/broken.yaml:7:3: YAML: bad indentation of a mapping entry\n");
-    expect(text.trimEnd().split("\n").at(-1)).to.equal("Total: 0/10 points, refused (0.1 s)");
+    expect(text).to.contain(
+      "  - web.yaml:38:23 StatefulSet web\n    spec.template.spec.containers[0].securityContext.privileged: container nginx\n    is privileged; remove securityContext.privileged\n",
+    );
+    expect(text.split("\n").filter((l) => l.startsWith("  - ") && l.endsWith(" 0/15"))).to.have.length(6);
+    expect(text.trimEnd().split("\n").at(-1)).to.equal(`Total: 0/100 points, refused (${seconds(report)})`);
+  });
+
+  it("a grader failure: every check a grader error, the total says so", () => {
+    const report = fixture("infrastructure");
+    const lines = renderTable(report, { colour: false }).trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("  ! "))).to.have.length(report.checks.length);
+    expect(lines.at(-1)).to.equal(`Total: 0/100 points, grader error (${seconds(report)})`);
   });
 
   it("colour off: no escape codes at all; colour on: the same text, coloured", () => {
