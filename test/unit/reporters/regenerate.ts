@@ -4,7 +4,7 @@
  * model does and never drift into a shape grade() does not produce:
  *
  *   node runner/cli.ts cluster start            # once: a warm cluster (the grades use --reuse)
- *   node test/unit/reporters/regenerate.ts      # about 3 minutes, 2 of them the unreachable cluster
+ *   node test/unit/reporters/regenerate.ts      # about 5 minutes, 2 of them waiting on the unreachable cluster
  *   UPDATE_GOLDEN=1 KUBEGRADE_TEST=unit node test/run.ts   # then review `git diff test/unit/reporters/golden`
  *
  * Each grade runs `kubegrade grade web students/alice --report json=…` exactly as a user
