@@ -18,7 +18,7 @@
  * What npm installs is this checkout packed and installed (package-support.ts), never the
  * TypeScript sources.
  */
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject, type V1PolicyRule } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { execa } from "execa";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -27,10 +27,9 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../runner/config.ts";
-import { objectsFromYaml } from "../../runner/kube/apply.ts";
-import { waitUntil } from "../../runner/util/wait.ts";
 import { expectValid, schemaValidator } from "../unit/reporters/support.ts";
 import { sharedCluster } from "./hooks.ts";
+import { grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
 import { projectWithKubegrade } from "./package-support.ts";
 
 interface Run {
@@ -397,74 +396,29 @@ describe("ci templates", function () {
     const id = Math.random().toString(36).slice(2, 7);
     const graderNs = `kg-gs-grader-${id}`;
     const pool = [`kg-gs-${id}-1`, `kg-gs-${id}-2`];
-    const readsName = `kubegrade-gs-reads-${id}`;
+    const rights: GraderRights = {
+      graderNs,
+      namespaces: pool.map((name) => ({ name, labels: { "pod-security.kubernetes.io/enforce": "baseline" } })),
+      readsName: `kubegrade-gs-reads-${id}`,
+      dnsReadsName: `kubegrade-gs-dns-reads-${id}`,
+    };
     let admin: KubeConfig;
     let root: string;
     let graderKubeconfig: string;
-
-    /** The README's pre-created-namespaces YAML, as an administrator would apply it. */
-    function documentedRules(kind: string, name: string): V1PolicyRule[] {
-      const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
-      const start = readme.indexOf("#### Pre-created namespaces");
-      const section = readme.slice(start, readme.indexOf("\n## ", start));
-      const objects: KubernetesObject[] = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((m) => objectsFromYaml(m[1]));
-      const found = objects.find((o) => o.kind === kind && o.metadata?.name === name) as { rules?: V1PolicyRule[] } | undefined;
-      expect(found?.rules, `README: ${kind} ${name}`).to.be.an("array").that.is.not.empty;
-      return found!.rules!;
-    }
 
     before(async function () {
       this.timeout(120_000);
       admin = sharedCluster().kubeConfig;
       root = await mkdtemp(join(tmpdir(), "kubegrade-gradescope-"));
-      const core = admin.makeApiClient(CoreV1Api);
-      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-      const subject = { kind: "ServiceAccount", name: "grader", namespace: graderNs };
-      await core.createNamespace({ body: { metadata: { name: graderNs } } });
-      await waitUntil("ServiceAccount default made", 30_000, async () =>
-        (await core.readNamespacedServiceAccount({ name: "default", namespace: graderNs }).catch(() => undefined)) ? true : { pending: "not yet" });
-      await core.createNamespacedServiceAccount({ namespace: graderNs, body: { metadata: { name: "grader" } } });
-      for (const name of pool) {
-        await core.createNamespace({ body: { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } } });
-        await rbac.createNamespacedRole({ namespace: name, body: { metadata: { name: "kubegrade-grader" }, rules: documentedRules("Role", "kubegrade-grader") } });
-        await rbac.createNamespacedRoleBinding({
-          namespace: name,
-          body: { metadata: { name: "kubegrade-grader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubegrade-grader" }, subjects: [subject] },
-        });
-      }
-      await rbac.createClusterRole({ body: { metadata: { name: readsName }, rules: documentedRules("ClusterRole", "kubegrade-grader-cluster-reads") } });
-      await rbac.createClusterRoleBinding({
-        body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: readsName }, subjects: [subject] },
-      });
-      await rbac.createNamespacedRole({ namespace: "kube-system", body: { metadata: { name: readsName }, rules: documentedRules("Role", "kubegrade-grader-dns-reads") } });
-      await rbac.createNamespacedRoleBinding({
-        namespace: "kube-system",
-        body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: readsName }, subjects: [subject] },
-      });
-      const token = await core.createNamespacedServiceAccountToken({ name: "grader", namespace: graderNs, body: { spec: { audiences: [], expirationSeconds: 7200 } } });
-      const cluster = admin.getCurrentCluster();
-      if (!cluster) throw new Error("no current cluster");
-      const grader = new KubeConfig();
-      grader.loadFromOptions({
-        clusters: [cluster],
-        users: [{ name: "grader", token: token.status?.token }],
-        contexts: [{ name: "grader", cluster: cluster.name, user: "grader" }],
-        currentContext: "grader",
-      });
-      graderKubeconfig = grader.exportConfig();
+      // The administrator's part, exactly as the README says.
+      graderKubeconfig = await grantDocumentedRights(admin, rights);
     });
 
     after(async function () {
       this.timeout(120_000);
       if (root) await rm(root, { recursive: true, force: true });
       if (!admin) return;
-      const core = admin.makeApiClient(CoreV1Api);
-      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-      for (const name of [...pool, graderNs]) await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => {});
-      await rbac.deleteClusterRoleBinding({ name: readsName }).catch(() => {});
-      await rbac.deleteClusterRole({ name: readsName }).catch(() => {});
-      await rbac.deleteNamespacedRoleBinding({ name: readsName, namespace: "kube-system" }).catch(() => {});
-      await rbac.deleteNamespacedRole({ name: readsName, namespace: "kube-system" }).catch(() => {});
+      await revokeDocumentedRights(admin, rights);
     });
 
     /** /autograder as Gradescope lays it out: source/ (the autograder zip), submission/, results/. */

@@ -6,10 +6,7 @@
  * empty, with nothing created anywhere else. Unusable namespaces are refused with exit 2
  * before any grade, and `kubegrade grade --namespace` grades in one alone.
  */
-import {
-  AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api,
-  type KubernetesObject, type V1PolicyRule,
-} from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,29 +14,10 @@ import { join } from "node:path";
 import { readGradebook } from "../../runner/batch/gradebook.ts";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { loadExercise } from "../../runner/exercise.ts";
-import { objectsFromYaml } from "../../runner/kube/apply.ts";
 import { listNamespaceObjects, namespaceContents } from "../../runner/namespace.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
 import { sharedCluster } from "./hooks.ts";
-import { cli } from "./support.ts";
-
-const README_SECTION = "#### Pre-created namespaces";
-
-/** The documented objects: every YAML block of the README's pre-created namespaces section. */
-function documentedObjects(): KubernetesObject[] {
-  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
-  const start = readme.indexOf(README_SECTION);
-  expect(start, "the README documents pre-created namespaces").to.be.greaterThan(-1);
-  const section = readme.slice(start, readme.indexOf("\n## ", start));
-  const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return blocks.flatMap((b) => objectsFromYaml(b));
-}
-
-function documentedRules(kind: string, name: string): V1PolicyRule[] {
-  const found = documentedObjects().find((o) => o.kind === kind && o.metadata?.name === name) as { rules?: V1PolicyRule[] } | undefined;
-  expect(found?.rules, `README: ${kind} ${name}`).to.be.an("array").that.is.not.empty;
-  return found!.rules!;
-}
+import { cli, grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
 
 const SUBMISSIONS = ["reference", "not-headless", "two-replicas"].map((c) => join(PROJECT_ROOT, `fixtures/web/${c}/submission`));
 
@@ -84,8 +62,12 @@ describe("pre-created namespaces: a class graded with only the documented rights
   const unlabelled = `kg-pool-${id}-unlabelled`;
   const occupied = `kg-pool-${id}-occupied`;
   const all = [...pool, unlabelled, occupied];
-  const readsName = `kubegrade-grader-cluster-reads-${id}`;
-  const dnsReadsName = `kubegrade-grader-dns-reads-${id}`;
+  const rights: GraderRights = {
+    graderNs,
+    namespaces: all.map((name) => ({ name, labels: name === unlabelled ? {} : { "pod-security.kubernetes.io/enforce": "baseline" } as Record<string, string> })),
+    readsName: `kubegrade-grader-cluster-reads-${id}`,
+    dnsReadsName: `kubegrade-grader-dns-reads-${id}`,
+  };
   let admin: KubeConfig;
   let dir: string;
   let graderKubeconfig: string;
@@ -95,52 +77,16 @@ describe("pre-created namespaces: a class graded with only the documented rights
     this.timeout(120_000);
     admin = sharedCluster().kubeConfig;
     dir = mkdtempSync(join(tmpdir(), "kubegrade-precreated-"));
-    const core = admin.makeApiClient(CoreV1Api);
-    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-    const subject = { kind: "ServiceAccount", name: "grader", namespace: graderNs };
-
     // The administrator's part, exactly as the README says.
-    await core.createNamespace({ body: { metadata: { name: graderNs } } });
-    await waitUntil("ServiceAccount default made", 30_000, async () =>
-      (await core.readNamespacedServiceAccount({ name: "default", namespace: graderNs }).catch(() => undefined)) ? true : { pending: "not yet" });
-    await core.createNamespacedServiceAccount({ namespace: graderNs, body: { metadata: { name: "grader" } } });
-    const role = documentedRules("Role", "kubegrade-grader");
-    for (const name of all) {
-      const labels: Record<string, string> = name === unlabelled ? {} : { "pod-security.kubernetes.io/enforce": "baseline" };
-      await core.createNamespace({ body: { metadata: { name, labels } } });
-      await rbac.createNamespacedRole({ namespace: name, body: { metadata: { name: "kubegrade-grader" }, rules: role } });
-      await rbac.createNamespacedRoleBinding({
-        namespace: name,
-        body: { metadata: { name: "kubegrade-grader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubegrade-grader" }, subjects: [subject] },
-      });
-    }
-    await rbac.createClusterRole({ body: { metadata: { name: readsName }, rules: documentedRules("ClusterRole", "kubegrade-grader-cluster-reads") } });
-    await rbac.createClusterRoleBinding({
-      body: { metadata: { name: readsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: readsName }, subjects: [subject] },
-    });
-    await rbac.createNamespacedRole({ namespace: "kube-system", body: { metadata: { name: dnsReadsName }, rules: documentedRules("Role", "kubegrade-grader-dns-reads") } });
-    await rbac.createNamespacedRoleBinding({
-      namespace: "kube-system",
-      body: { metadata: { name: dnsReadsName }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: dnsReadsName }, subjects: [subject] },
-    });
-
-    // The grader's kubeconfig: a token of that ServiceAccount, nothing else.
-    const token = await core.createNamespacedServiceAccountToken({ name: "grader", namespace: graderNs, body: { spec: { audiences: [], expirationSeconds: 7200 } } });
-    const cluster = admin.getCurrentCluster();
-    if (!cluster) throw new Error("no current cluster");
-    const grader = new KubeConfig();
-    grader.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: "grader", token: token.status?.token }],
-      contexts: [{ name: "grader", cluster: cluster.name, user: "grader" }],
-      currentContext: "grader",
-    });
+    const yaml = await grantDocumentedRights(admin, rights);
     graderKubeconfig = join(dir, "grader.kubeconfig");
-    writeFileSync(graderKubeconfig, grader.exportConfig(), { mode: 0o600 });
+    writeFileSync(graderKubeconfig, yaml, { mode: 0o600 });
     namespacesFile = join(dir, "namespaces.txt");
     writeFileSync(namespacesFile, `# the class's namespaces\n${pool[0]}\n\n${pool[1]}  # second\n`);
 
     // The identity really is confined: it may not create a namespace.
+    const grader = new KubeConfig();
+    grader.loadFromString(yaml);
     const denied = await grader.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `kg-denied-${id}` } } }).then(() => 0, (e: { code?: number }) => e.code);
     expect(denied, "the grader identity may not create namespaces").to.equal(403);
   });
@@ -149,13 +95,7 @@ describe("pre-created namespaces: a class graded with only the documented rights
     this.timeout(120_000);
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (!admin) return;
-    const core = admin.makeApiClient(CoreV1Api);
-    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-    for (const name of [...all, graderNs]) await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => {});
-    await rbac.deleteClusterRoleBinding({ name: readsName }).catch(() => {});
-    await rbac.deleteClusterRole({ name: readsName }).catch(() => {});
-    await rbac.deleteNamespacedRoleBinding({ name: dnsReadsName, namespace: "kube-system" }).catch(() => {});
-    await rbac.deleteNamespacedRole({ name: dnsReadsName, namespace: "kube-system" }).catch(() => {});
+    await revokeDocumentedRights(admin, rights);
   });
 
   it("refuses unusable namespaces with exit 2 before any grade, naming each and what is wrong", async function () {
