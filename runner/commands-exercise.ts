@@ -122,7 +122,10 @@ export async function newExercise(options: NewExerciseOptions): Promise<{ dir: s
       const source = await loadExercise(options.from, options.courses);
       const from = fixturesDir(source);
       if (!existsSync(join(from, "reference", "submission"))) {
-        throw new UsageError(`exercise ${source.id} has no reference fixture (${join(from, "reference")}) to start from`);
+        throw new UsageError(source.course
+          ? `exercise ${source.id} has no reference fixture (${join(from, "reference")}) to start from`
+          : `exercise ${source.id} is built in, and the reference solutions of the built-in exercises are not shipped in the npm package ` +
+            "(every student would find them there): use --from from a clone of kubegrade's repository, or start from the minimal template (no --from)");
       }
       if (source.course) {
         await cp(source.dir, dir, { recursive: true, filter: (path) => !relative(source.dir, path).startsWith("fixtures") });

@@ -192,6 +192,12 @@ export async function exerciseProblems(id: string, courses: readonly string[], p
     const missing = missingKitImages(exercise);
     if (missing.length) problems.push(`images the kit node does not provide: ${missing.join(", ")} (it serves ${WORKLOAD_IMAGES.flatMap((w) => w.names).join(", ")})`);
   }
+  if (!exercise.course && !existsSync(fixturesDir(exercise))) {
+    throw new UsageError(
+      `exercise ${id} is built in, and its fixtures (reference solutions included) are not shipped in the npm package, ` +
+        "where every student would find them: verify built-in exercises from a clone of kubegrade's repository",
+    );
+  }
   const cases = fixtureCases(exercise);
   if (!cases.some((c) => c.name === "reference")) problems.push(`no reference fixture (${join(fixturesDir(exercise), "reference")}/submission and expected.yaml)`);
   if (maxScore(exercise) <= 0) problems.push("the exercise gives no points");

@@ -56,7 +56,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
     let detail = "";
     let frame = 0;
-    let lastDetail = 0;
+    let lastDetail = -Infinity; // the first detail is always shown
     if (plain || options.quiet) {
       write(`› ${title}`);
     } else {
