@@ -104,7 +104,7 @@ function emptyReport(exercise: ExerciseDefinition, options: GradeOptions, starte
     startedAt: startedAt.toISOString(),
     durationMs: 0,
     cluster: null,
-    checks: exercise.checks.map((c) => ({ id: c.id, title: c.id, status: "skipped", score: 0, maxScore: c.points, feedback: [], durationMs: 0 })),
+    checks: exercise.checks.map((c) => ({ id: c.id, title: c.definition.title, status: "skipped", score: 0, maxScore: c.points, feedback: [], durationMs: 0 })),
     timeline: [],
     steps: [],
     notes: [],

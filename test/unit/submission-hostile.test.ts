@@ -72,12 +72,26 @@ describe("hostile manifests: refused before the cluster", function () {
       expect(loaded.refusals.map((r) => r.message)).to.deep.equal(["nests deeper than 50 levels"]);
     });
 
-    it("a mapping of 40 000 keys is read in linear time; a key defined twice is still refused at its line", async () => {
-      const data = Array.from({ length: 40_000 }, (_, i) => `  k${i}: v`).join("\n");
-      const started = performance.now();
-      const loaded = await loadSubmission(await dirWith({ "wide.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata:\n${data}\n  k7: again\n` }));
-      // Comparing every key with every other took 15 s here; one pass takes well under 1 s.
-      expect(performance.now() - started).to.be.below(8_000);
+    it("a mapping of 40 000 keys is read in linear time; a key defined twice is still refused at its line", async function () {
+      this.timeout(120_000);
+      const wide = (keys: number) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata:\n${Array.from({ length: keys }, (_, i) => `  k${i}: v`).join("\n")}\n  k7: again\n`;
+      const timed = async (keys: number) => {
+        const dir = await dirWith({ "wide.yaml": wide(keys) });
+        let best = Infinity;
+        let loaded;
+        for (let i = 0; i < 2; i++) {
+          const started = performance.now();
+          loaded = await loadSubmission(dir);
+          best = Math.min(best, performance.now() - started);
+        }
+        return { best, loaded: loaded! };
+      };
+      // Linear: 4× the keys take about 4× the time; comparing every key with every other
+      // (15 s here for 40 000) takes 16×. A ratio, so a busy machine does not fail it.
+      const small = await timed(10_000);
+      const { best, loaded } = await timed(40_000);
+      expect(best / small.best, `10 000 keys: ${Math.round(small.best)} ms, 40 000 keys: ${Math.round(best)} ms`).to.be.below(9);
       expect(loaded.refusals).to.have.length(1);
       expect(loaded.refusals[0]).to.include({ file: "wide.yaml", line: 40_005 });
       expect(loaded.refusals[0].message).to.contain("the key k7 is defined twice");
@@ -103,7 +117,8 @@ describe("hostile manifests: refused before the cluster", function () {
   });
 
   describe("the command line", () => {
-    it("grade on a hostile directory: exit 2, the refusals explained (the first 50), no stack trace, no cluster", async () => {
+    it("grade on a hostile directory: exit 2, the refusals explained (the first 50), no stack trace, no cluster", async function () {
+      this.timeout(120_000); // a CLI process on a machine that may be busy
       const containers = Array.from({ length: 2000 }, (_, i) => `  - {name: c${i}, image: "miner:${i}"}`).join("\n");
       const dir = await dirWith({
         "big.yaml": `# ${"x".repeat(10 * 1024 * 1024)}\n`,
