@@ -45,6 +45,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export const TIMEOUTS = {
   clusterStartMs: 180_000,
   clusterReadyMs: 120_000,
+  /** An existing cluster (--kubeconfig) whose API server has not answered once by then is not there. */
+  existingClusterAnswerMs: 15_000,
   dockerEngineMs: 60_000,
   namespaceReadyMs: 30_000,
   podReadyMs: 120_000,

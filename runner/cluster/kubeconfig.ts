@@ -36,6 +36,7 @@ export async function connectKubeconfig(options: {
   try {
     version = await waitForClusterReady(kubeConfig, {
       deadlineMs: TIMEOUTS.clusterReadyMs,
+      unansweredMs: TIMEOUTS.existingClusterAnswerMs,
       ...(options.namespaces?.length ? { serviceAccountNamespace: options.namespaces[0], explainForbidden: true } : {}),
     });
   } catch (error) {

@@ -12,6 +12,11 @@ export interface ReadyOptions {
    */
   serviceAccountNamespace?: string;
   /**
+   * An API server that has not answered once within this long is not coming (an existing
+   * cluster): stop there instead of waiting out the whole deadline.
+   */
+  unansweredMs?: number;
+  /**
    * A read the identity is forbidden ends the wait at once with a UsageError naming the
    * right (waiting would not grant it). Used with pre-created namespaces, where the grader
    * holds only the documented rights.
@@ -42,6 +47,8 @@ export async function waitForClusterReady(kc: KubeConfig, options: ReadyOptions)
     }
     return undefined;
   };
+  const started = performance.now();
+  let answered = false;
   return waitUntil(
     "cluster ready to run a StatefulSet",
     options.deadlineMs,
@@ -49,7 +56,11 @@ export async function waitForClusterReady(kc: KubeConfig, options: ReadyOptions)
       let gitVersion: string;
       try {
         gitVersion = (await version.getCode()).gitVersion;
+        answered = true;
       } catch (error) {
+        if (!answered && options.unansweredMs !== undefined && performance.now() - started > options.unansweredMs) {
+          throw new Error(`the API server has not answered in ${Math.round(options.unansweredMs / 1000)} s (${short(error)})`);
+        }
         return { pending: `API server not answering (${short(error)})` };
       }
       const nodes = await core.listNode().catch(read<Awaited<ReturnType<typeof core.listNode>>>("list nodes"));
