@@ -32,6 +32,7 @@ interface BatchCliOptions {
   reuse?: boolean;
   namespaces?: string;
   timeout?: string;
+  similarAt?: string;
   debug?: boolean;
 }
 
@@ -40,6 +41,12 @@ function positiveNumber(value: string, option: string, integer: boolean): number
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(`${option} ${value}: ${integer ? "a whole number of at least 1" : "a positive number"} is expected`);
   }
+  return n;
+}
+
+function similarityThreshold(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--similar-at ${value}: a fraction above 0 and at most 1 is expected`);
   return n;
 }
 
@@ -115,6 +122,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     namespaces,
     namespacesOrigin: opts.namespaces === undefined ? undefined : `--namespaces ${opts.namespaces}`,
     timeoutMs: opts.timeout === undefined ? undefined : positiveNumber(opts.timeout, "--timeout", false) * 1000,
+    similarity: opts.similarAt === undefined ? undefined : { threshold: similarityThreshold(opts.similarAt) },
     debug: opts.debug,
     signal: interruption,
     progress: createProgress({ env }),
@@ -162,6 +170,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
     .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
+    .option("--similar-at <fraction>", "list two submissions as alike from this similarity of what they wrote beyond the handout, 0 to 1 (default 0.6; never scored)")
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "each grade's steps, stack traces")
     .action(async (exercise: string, sources: string[], opts: BatchCliOptions) => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { manifestLines, ownLines, similarPairs, similarityCsvRows, type ManifestLine } from "../../runner/batch/similarity.ts";
 import { imposedNames } from "../../runner/batch/submission-lines.ts";
 import { loadExercise } from "../../runner/exercise.ts";
+import { kubegradeWithoutDocker } from "./support.ts";
 
 const exercise = await loadExercise("web");
 const imposed = imposedNames(exercise);
@@ -145,5 +146,13 @@ describe("batch: similarity of submissions", () => {
 
   it("a file that does not parse gives no lines", () => {
     expect(manifestLines("bad.yaml", "a: [\n")).to.deep.equal([]);
+  });
+
+  it("--similar-at takes a fraction above 0 and at most 1, refused (exit 2) before any cluster otherwise", async () => {
+    for (const bad of ["2", "0", "x"]) {
+      const run = await kubegradeWithoutDocker(["batch", "web", "fixtures/web/reference/submission", "--similar-at", bad]);
+      expect(run.exitCode, run.all).to.equal(2);
+      expect(run.all).to.include(`--similar-at ${bad}: a fraction above 0 and at most 1 is expected`);
+    }
   });
 });
