@@ -13,7 +13,7 @@
  * Text may name {pod}, {service}, {namespace} and {statefulset}. `feedback` (what a student
  * reads on a failure) may also name {observed}, {expected} and {field}.
  */
-import { KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { assert } from "chai";
 import { defineCheck, type CheckContext, type CheckDefinition, type CheckTest, type Requirement } from "./api.ts";
 
@@ -91,6 +91,7 @@ function objectTests(ctx: CheckContext, entry: DeclarativeEntry & { object: NonN
   return [{
     title: `${kind} ${name}: ${Object.keys(fields).join(", ")}`,
     run: async () => {
+      const { KubernetesObjectApi } = await import("@kubernetes/client-node"); // not at load: list and explain need no client
       const client = KubernetesObjectApi.makeApiClient(ctx.kc);
       const values = await placeholders(ctx);
       await ctx.eventually(`${kind} ${name}'s fields`, budgetMs, async () => {

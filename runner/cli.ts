@@ -10,9 +10,6 @@ import { join } from "node:path";
 import { cacheDir, packageVersion } from "./config.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
 import { handleInterrupts, interruptedBy } from "./util/interrupt.ts";
-import { listManaged } from "./cluster/sweep.ts";
-import { startWarmCluster, stopWarmCluster, warmCluster } from "./cluster/index.ts";
-import { setup } from "./setup/setup.ts";
 import { createProgress } from "./util/progress.ts";
 import { registerGradeCommands } from "./commands.ts";
 import { registerBatchCommands } from "./commands-batch.ts";
@@ -38,6 +35,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--debug", "stack traces on errors")
     .action(async (opts: { rebuild?: boolean; kit?: boolean }) => {
       const progress = createProgress({ env });
+      const { setup } = await import("./setup/setup.ts");
       const result = await setup({ progress, rebuild: opts.rebuild, kit: opts.kit, env });
       const what = result.node ? `${result.node.image} ${result.node.built ? "built" : "already up to date"}` : `${result.pulled} pulled`;
       progress.info(`Setup done in ${(result.durationMs / 1000).toFixed(1)} s: ${what}.`);
@@ -50,6 +48,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--debug", "stack traces on errors")
     .action(async () => {
       const progress = createProgress({ env });
+      const { startWarmCluster } = await import("./cluster/index.ts");
       const c = await startWarmCluster(progress);
       const path = join(cacheDir(env), "warm-kubeconfig.yaml");
       await mkdir(cacheDir(env), { recursive: true });
@@ -60,6 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("stop")
     .description("remove the warm cluster")
     .action(async () => {
+      const { stopWarmCluster } = await import("./cluster/index.ts");
       const id = await stopWarmCluster();
       process.stdout.write(id ? `Removed the warm cluster ${id}.\n` : "No warm cluster was running.\n");
     });
@@ -67,6 +67,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("status")
     .description("show the warm cluster and any other kubegrade containers")
     .action(async () => {
+      const { listManaged } = await import("./cluster/sweep.ts");
+      const { warmCluster } = await import("./cluster/index.ts");
       const managed = await listManaged();
       if (!managed.length) {
         process.stdout.write("No kubegrade cluster is running.\n");

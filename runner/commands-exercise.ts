@@ -7,14 +7,14 @@ import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseAllDocuments, parseDocument, stringify } from "yaml";
-import { obtainCluster, parseProvider } from "./cluster/index.ts";
+import { parseProvider } from "./cluster/types.ts";
 import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { listExercises, loadExercise } from "./exercise.ts";
 import { verdict } from "./report/writers/text.ts";
 import { interruption } from "./util/interrupt.ts";
 import { createProgress } from "./util/progress.ts";
-import { exerciseProblems, fixturesDir, verifyFixtures, type FixtureOutcome } from "./verify.ts";
+import type { FixtureOutcome } from "./verify.ts";
 
 const ID = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -120,6 +120,7 @@ export async function newExercise(options: NewExerciseOptions): Promise<{ dir: s
   try {
     if (options.from) {
       const source = await loadExercise(options.from, options.courses);
+      const { fixturesDir } = await import("./verify.ts");
       const from = fixturesDir(source);
       if (!existsSync(join(from, "reference", "submission"))) {
         throw new UsageError(source.course
@@ -193,6 +194,8 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs ${opts.jobs}: a whole number of at least 1 is expected`);
   const progress = createProgress({ env: context.env });
   const provider = parseProvider(opts.cluster, "--cluster");
+  const { exerciseProblems, verifyFixtures } = await import("./verify.ts");
+  const { obtainCluster } = await import("./cluster/index.ts");
   const prepared = [];
   const broken: string[] = [];
   for (const id of targets) {

@@ -4,10 +4,9 @@
 import { Option, type Command } from "commander";
 import pc from "picocolors";
 import { TIMEOUTS } from "./config.ts";
-import { parseProvider } from "./cluster/index.ts";
+import { parseProvider } from "./cluster/types.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
 import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
-import { exitCodeForReport, grade } from "./grade.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
 import { formatRefusal } from "./report/writers/text.ts";
@@ -70,6 +69,8 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const active = new Map<string, ActiveStep>();
   const colour = colourEnabled(env, !!process.stdout.isTTY);
   const c = pc.createColors(colour);
+  // Loaded here, not at start: list, explain and --help need no cluster library.
+  const { exitCodeForReport, grade } = await import("./grade.ts");
   await using source = disposableSource(await resolveSource(dir ?? "."));
   const report = await grade({
     exercise: exerciseId,

@@ -6,7 +6,9 @@ import { startK3sCluster } from "./k3s.ts";
 import { attachKit, startKitCluster } from "./kit.ts";
 import { connectKubeconfig } from "./kubeconfig.ts";
 import { sweepLeftovers } from "./sweep.ts";
-import { PROVIDERS, type Cluster, type ProviderName } from "./types.ts";
+import { parseProvider, type Cluster, type ProviderName } from "./types.ts";
+
+export { parseProvider };
 
 export type { Cluster, ProviderName } from "./types.ts";
 
@@ -23,11 +25,6 @@ export interface ClusterOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function parseProvider(value: string | undefined, source: string): ProviderName | undefined {
-  if (value === undefined || value === "") return undefined;
-  if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderName;
-  throw new UsageError(`${source} ${value}: expected one of ${PROVIDERS.join(", ")}`);
-}
 
 async function kitImagePresent(): Promise<boolean> {
   const { client } = await dockerClient();

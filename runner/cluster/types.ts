@@ -1,7 +1,14 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { UsageError } from "../errors.ts";
 
 export type ProviderName = "kit" | "k3s" | "kubeconfig";
 export const PROVIDERS: readonly ProviderName[] = ["kit", "k3s", "kubeconfig"];
+
+export function parseProvider(value: string | undefined, source: string): ProviderName | undefined {
+  if (value === undefined || value === "") return undefined;
+  if ((PROVIDERS as readonly string[]).includes(value)) return value as ProviderName;
+  throw new UsageError(`${source} ${value}: expected one of ${PROVIDERS.join(", ")}`);
+}
 
 /** One handle for every kind of cluster the grader runs on. */
 export interface Cluster extends AsyncDisposable {
