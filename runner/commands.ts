@@ -26,6 +26,13 @@ export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv
   return courseDirs({ given: opts.exercises, env });
 }
 
+/**
+ * The grader, loaded when a grade runs, not at start: list, explain and --help need no
+ * cluster library. (Outside the function that uses `await using`: TypeScript's down-levelling
+ * of it skips rewriting the specifier to .js in the package's build.)
+ */
+const loadGrader = () => import("./grade.ts");
+
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
   setExitCode: (code: ExitCode) => void;
@@ -69,8 +76,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const active = new Map<string, ActiveStep>();
   const colour = colourEnabled(env, !!process.stdout.isTTY);
   const c = pc.createColors(colour);
-  // Loaded here, not at start: list, explain and --help need no cluster library.
-  const { exitCodeForReport, grade } = await import("./grade.ts");
+  const { exitCodeForReport, grade } = await loadGrader();
   await using source = disposableSource(await resolveSource(dir ?? "."));
   const report = await grade({
     exercise: exerciseId,
