@@ -5,15 +5,14 @@
  * only with --debug) and is the only place that ends the process with an exit code.
  */
 import { Command, CommanderError } from "commander";
-import { writeFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { cacheDir, packageVersion } from "./config.ts";
+import { packageVersion } from "./config.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
 import { handleInterrupts, interruptedBy } from "./util/interrupt.ts";
 import { createProgress } from "./util/progress.ts";
 import { registerGradeCommands } from "./commands.ts";
 import { registerBatchCommands } from "./commands-batch.ts";
 import { registerExerciseCommands } from "./commands-exercise.ts";
+import { registerImageCommands } from "./commands-images.ts";
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
@@ -48,11 +47,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--debug", "stack traces on errors")
     .action(async () => {
       const progress = createProgress({ env });
-      const { startWarmCluster } = await import("./cluster/index.ts");
-      const c = await startWarmCluster(progress);
-      const path = join(cacheDir(env), "warm-kubeconfig.yaml");
-      await mkdir(cacheDir(env), { recursive: true });
-      await writeFile(path, c.kubeConfigYaml, { mode: 0o600 });
+      const { startWarmCluster, warmKubeconfigPath } = await import("./cluster/index.ts");
+      const c = await startWarmCluster(progress, env);
+      const path = warmKubeconfigPath(env);
       process.stdout.write(`Warm cluster ready: ${c.description}\nKubernetes ${c.kubernetesVersion}\nkubectl access: export KUBECONFIG=${path}\n`);
     });
   cluster
@@ -60,7 +57,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .description("remove the warm cluster")
     .action(async () => {
       const { stopWarmCluster } = await import("./cluster/index.ts");
-      const id = await stopWarmCluster();
+      const id = await stopWarmCluster(env);
       process.stdout.write(id ? `Removed the warm cluster ${id}.\n` : "No warm cluster was running.\n");
     });
   cluster
@@ -78,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}  ${c.image}\n`);
       }
       if (managed.some((c) => c.warm && c.state === "running")) {
-        const warm = await warmCluster(createProgress({ env, quiet: true }), { startIfMissing: false });
+        const warm = await warmCluster(createProgress({ env, quiet: true }), { startIfMissing: false, env });
         process.stdout.write(`Warm cluster ready: Kubernetes ${warm.kubernetesVersion}, ${warm.description}\n`);
       }
     });
@@ -91,6 +88,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
   registerBatchCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
   registerExerciseCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
+  registerImageCommands(program, { env, setExitCode: (code) => { exitCode = code; } });
 
   for (const command of program.commands) command.exitOverride();
 

@@ -5,14 +5,17 @@
 import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseProvider } from "./cluster/index.ts";
-import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
+import { parseProvider } from "./cluster/types.ts";
+import { EXERCISES_OPTION, IMAGE_REGISTRY_OPTION, collect, coursesOf, imageRegistryOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { parseReportSpecs } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
 import { interruption } from "./util/interrupt.ts";
 import { verdict } from "./report/writers/text.ts";
-import { DEFAULT_OUT, ISOLATIONS, mergeResults, runBatch, type BatchResult, type Isolation } from "./batch/batch.ts";
+// The batch runner (and through it the grader, the Kubernetes client and the container library) is
+// imported when a batch command runs, not when the command line starts.
+import { DEFAULT_OUT, ISOLATIONS, type Isolation } from "./batch/options.ts";
+import type { BatchResult } from "./batch/batch.ts";
 import { GRADEBOOK_CSV, GRADEBOOK_JSON, type GradebookRow } from "./batch/gradebook.ts";
 import { parseNamespacesFile } from "./batch/namespace-pool.ts";
 import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/roster.ts";
@@ -33,6 +36,7 @@ interface BatchCliOptions {
   namespaces?: string;
   timeout?: string;
   similarAt?: string;
+  imageRegistry?: string;
   debug?: boolean;
 }
 
@@ -106,6 +110,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
   } catch (error) {
     throw new UsageError(`--report ${opts.report}: ${errorMessage(error)}`);
   }
+  const { runBatch } = await import("./batch/batch.ts");
   const result = await runBatch({
     exercise: exerciseId,
     exercises: coursesOf(opts, env),
@@ -119,6 +124,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     kubeconfig: opts.kubeconfig,
     context: opts.context,
     reuse: opts.reuse,
+    imageRegistry: imageRegistryOf(opts, env),
     namespaces,
     namespacesOrigin: opts.namespaces === undefined ? undefined : `--namespaces ${opts.namespaces}`,
     timeoutMs: opts.timeout === undefined ? undefined : positiveNumber(opts.timeout, "--timeout", false) * 1000,
@@ -144,6 +150,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
 }
 
 export async function gradebookMergeCommand(outs: string[], opts: { into: string }): Promise<ExitCode> {
+  const { mergeResults } = await import("./batch/batch.ts");
   const { into, gradebook, copied } = await mergeResults({ outs, into: opts.into });
   process.stdout.write(
     `Merged ${outs.length} gradebook(s) of exercise ${gradebook.exercise}: ${gradebook.rows.length} student(s) ` +
@@ -170,6 +177,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
     .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
+    .option(...IMAGE_REGISTRY_OPTION)
     .option("--similar-at <fraction>", "list two submissions as alike from this similarity of what they wrote beyond the handout, 0 to 1 (default 0.6; never scored)")
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "each grade's steps, stack traces")

@@ -38,13 +38,11 @@ import { handoutLines, submissionLines } from "./submission-lines.ts";
 import type { ManifestLine, SimilarityOptions } from "./similarity.ts";
 import { NamespacePool } from "./namespace-pool.ts";
 import { inShard, type Shard } from "./shard.ts";
-
-export type Isolation = "namespace" | "cluster";
-export const ISOLATIONS: readonly Isolation[] = ["namespace", "cluster"];
+import type { Isolation } from "./options.ts";
+export { DEFAULT_OUT, ISOLATIONS, type Isolation } from "./options.ts";
 
 /** Every student's full report, whatever --report asks for: what a rerun renders missing formats from. */
 export const STUDENT_RECORD = "report.json";
-export const DEFAULT_OUT = "kubegrade-results";
 
 export interface BatchOptions {
   exercise: string;
@@ -65,6 +63,8 @@ export interface BatchOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  /** --image-registry: where the images only the kit builds are (grade()'s imageRegistry). */
+  imageRegistry?: string;
   /**
    * Grade in these pre-created namespaces (--namespaces FILE) instead of creating one per
    * submission: at most one grade per namespace at a time, so at most this many at once.
@@ -303,6 +303,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     commit: resolved.commit,
     sourceNotes: resolved.notes,
     ...where(),
+    ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
     ...(pool ? { namespaces: pool } : {}),
     signal: options.signal,
     timeoutMs: options.timeoutMs,

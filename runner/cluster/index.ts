@@ -1,12 +1,19 @@
-import { KIT_IMAGE, LABELS } from "../config.ts";
-import { InfrastructureError, UsageError } from "../errors.ts";
+/**
+ * Obtaining the cluster a grade runs on. The container library (testcontainers, for the kit
+ * and k3s) and each provider's module are imported when that provider is used: a grade on
+ * the warm cluster (--reuse) reaches it through the kubeconfig `cluster start` left, and
+ * loads no container library unless that cluster is gone.
+ */
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { KIT_IMAGE, LABELS, cacheDir } from "../config.ts";
+import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
+import { writeWhole } from "../report/writers/files.ts";
 import type { Progress } from "../util/progress.ts";
-import { dockerClient } from "./docker.ts";
-import { startK3sCluster } from "./k3s.ts";
-import { attachKit, startKitCluster } from "./kit.ts";
-import { connectKubeconfig } from "./kubeconfig.ts";
-import { sweepLeftovers } from "./sweep.ts";
 import { parseProvider, type Cluster, type ProviderName } from "./types.ts";
+
+const dockerClient = async () => (await import("./docker.ts")).dockerClient();
+const sweepLeftovers = async () => (await import("./sweep.ts")).sweepLeftovers();
 
 export { parseProvider };
 
@@ -58,8 +65,13 @@ function nodeLogger(update: (detail: string) => void): (line: string) => void {
 
 /** Obtains the cluster a grade runs on, ready to run a StatefulSet. */
 export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
+  if (options.reuse && !options.provider && !options.kubeconfig && !(options.env ?? process.env).KUBEGRADE_CLUSTER) {
+    const warm = await warmFromKubeconfig(options.progress, options.env);
+    if (warm) return warm;
+  }
   const { provider, why } = await chooseProvider(options);
   if (provider === "kubeconfig") {
+    const { connectKubeconfig } = await import("./kubeconfig.ts");
     return options.progress.step("Connecting to the existing cluster", () =>
       connectKubeconfig({ path: options.kubeconfig, context: options.context, namespaces: options.namespaces }),
     );
@@ -68,14 +80,73 @@ export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
   if (swept.length) options.progress.info(`Removed ${swept.length} node container(s) left by killed runs: ${swept.join(", ")}`);
   if (options.reuse) {
     if (provider !== "kit") throw new UsageError("--reuse keeps a kit cluster warm; it cannot be combined with --cluster k3s");
-    return warmCluster(options.progress, { startIfMissing: true });
+    return warmCluster(options.progress, { startIfMissing: true, env: options.env });
   }
   if (provider === "kit") {
+    const { startKitCluster } = await import("./kit.ts");
     return options.progress.step(`Starting a kit cluster (${why})`, (update) =>
       startKitCluster({ onLog: nodeLogger(update) }),
     );
   }
+  const { startK3sCluster } = await import("./k3s.ts");
   return options.progress.step(`Starting a k3s cluster (${why})`, () => startK3sCluster());
+}
+
+/** Where the warm cluster's admin kubeconfig is kept (`export KUBECONFIG=…` for kubectl). */
+export function warmKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "warm-kubeconfig.yaml");
+}
+
+const WARM_HEADER = /^# kubegrade warm cluster: container ([0-9a-f]{12,64})$/m;
+
+async function rememberWarm(cluster: Cluster, env?: NodeJS.ProcessEnv): Promise<void> {
+  const path = warmKubeconfigPath(env);
+  await mkdir(dirname(path), { recursive: true });
+  await writeWhole(path, `# kubegrade warm cluster: container ${cluster.containerId}\n${cluster.kubeConfigYaml}`, { mode: 0o600 });
+}
+
+/**
+ * The warm cluster through the kubeconfig kept for it, without asking Docker: a handle when
+ * it answers and is ready within a few seconds, undefined otherwise (the caller then asks
+ * Docker, which also finds a warm cluster restarted since). Only Docker-bound extras
+ * (component logs) load the container library, when asked for.
+ */
+async function warmFromKubeconfig(progress: Progress, env?: NodeJS.ProcessEnv): Promise<Cluster | undefined> {
+  const yaml = await readFile(warmKubeconfigPath(env), "utf8").catch(() => undefined);
+  const containerId = yaml ? WARM_HEADER.exec(yaml)?.[1] : undefined;
+  if (!yaml || !containerId) return undefined;
+  const [{ KubeConfig }, { waitForClusterReady }] = await Promise.all([import("@kubernetes/client-node"), import("./ready.ts")]);
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromString(yaml);
+  } catch {
+    return undefined;
+  }
+  // Quiet when it fails: the caller then looks for the warm cluster through Docker, under its own step.
+  const step = progress.begin(`Using the warm cluster ${containerId.slice(0, 12)}`);
+  const version = await waitForClusterReady(kubeConfig, { deadlineMs: 5_000, unansweredMs: 1_500 }).catch(() => undefined);
+  step.end(version ? { ok: true } : { ok: true, line: `The kept kubeconfig of warm cluster ${containerId.slice(0, 12)} does not reach it; asking Docker.` });
+  if (!version) return undefined;
+  const server = kubeConfig.getCurrentCluster()?.server ?? "";
+  const cluster: Cluster = {
+    provider: "kit",
+    kubeConfig,
+    kubeConfigYaml: yaml.replace(WARM_HEADER, "").trimStart(),
+    kubernetesVersion: version,
+    description: `warm kit node in container ${containerId.slice(0, 12)} (API ${server})`,
+    containerId,
+    owned: false,
+    async stop() {},
+    async componentLogs() {
+      const { client } = await dockerClient();
+      const result = await client.container.exec(client.container.getById(containerId), [
+        "sh", "-c", "for f in /var/log/kubegrade/*.log; do echo \"== $f\"; tail -n 60 \"$f\"; done",
+      ]);
+      return result.output;
+    },
+    async [Symbol.asyncDispose]() {},
+  };
+  return cluster;
 }
 
 async function findWarm(): Promise<string | undefined> {
@@ -87,28 +158,36 @@ async function findWarm(): Promise<string | undefined> {
 }
 
 /** The warm cluster kept between grades; a handle whose stop() leaves it running. */
-export async function warmCluster(progress: Progress, options: { startIfMissing: boolean }): Promise<Cluster> {
+export async function warmCluster(progress: Progress, options: { startIfMissing: boolean; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
   const id = await findWarm();
+  const { attachKit, startKitCluster } = await import("./kit.ts");
+  let cluster: Cluster;
   if (id) {
-    return progress.step(`Using the warm cluster ${id.slice(0, 12)}`, () =>
+    cluster = await progress.step(`Using the warm cluster ${id.slice(0, 12)}`, () =>
       attachKit(id, { owned: false, stop: async () => {} }),
     );
+  } else {
+    if (!options.startIfMissing) {
+      throw new UsageError("No warm cluster is running.", { cause: "start one with `kubegrade cluster start`" });
+    }
+    await sweepLeftovers();
+    cluster = await progress.step("No warm cluster yet: starting one and keeping it for next time", (update) =>
+      startKitCluster({ warm: true, onLog: nodeLogger(update) }),
+    );
   }
-  if (!options.startIfMissing) {
-    throw new UsageError("No warm cluster is running.", { cause: "start one with `kubegrade cluster start`" });
-  }
-  await sweepLeftovers();
-  return progress.step("No warm cluster yet: starting one and keeping it for next time", (update) =>
-    startKitCluster({ warm: true, onLog: nodeLogger(update) }),
-  );
+  await rememberWarm(cluster, options.env).catch((error: unknown) => {
+    progress.info(`(could not keep the warm cluster's kubeconfig at ${warmKubeconfigPath(options.env)}: ${errorMessage(error)})`);
+  });
+  return cluster;
 }
 
 /** `kubegrade cluster start`: the warm cluster, started if none is running. */
-export function startWarmCluster(progress: Progress): Promise<Cluster> {
-  return warmCluster(progress, { startIfMissing: true });
+export function startWarmCluster(progress: Progress, env?: NodeJS.ProcessEnv): Promise<Cluster> {
+  return warmCluster(progress, { startIfMissing: true, env });
 }
 
-export async function stopWarmCluster(): Promise<string | undefined> {
+export async function stopWarmCluster(env?: NodeJS.ProcessEnv): Promise<string | undefined> {
+  await rm(warmKubeconfigPath(env), { force: true });
   const id = await findWarm();
   if (!id) return undefined;
   const { client } = await dockerClient();

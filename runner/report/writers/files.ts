@@ -29,10 +29,10 @@ export async function writeText(path: string, text: string, append: boolean): Pr
 }
 
 /** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-export async function writeWhole(path: string, text: string): Promise<void> {
+export async function writeWhole(path: string, text: string, options: { mode?: number } = {}): Promise<void> {
   const temporary = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile(temporary, text);
+    await writeFile(temporary, text, options.mode === undefined ? undefined : { mode: options.mode });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
