@@ -18,6 +18,7 @@ import { describePod, podProblem, waitForPodsReady } from "./kube/pods.ts";
 import { explainProbeFailure } from "./kube/probe-advice.ts";
 import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
 import { applyObjects } from "./kube/apply.ts";
+import { placeKitOnlyParams } from "./images/names.ts";
 import type { Recorder } from "./recorder.ts";
 import { DeadlineError, waitUntil } from "./util/wait.ts";
 
@@ -32,11 +33,27 @@ export interface GradeSession {
   deadlines: Deadlines & { execMs: number; probePodMs: number };
   /** Shared between checks: memoized waits and once-per-grade steps. */
   memo: Map<string, Promise<unknown>>;
+  /** Registered by checks through beforeRecreateAll; run by the first recreateAllOnce. */
+  recreationHooks?: RecreationHook[];
   signal?: AbortSignal;
   /** Told what a long wait is waiting for ("1/3 Ready; cassandra-1 Running"), for progress. */
   onWait?: (detail: string) => void;
   /** The submission as applied, and the namespace-confined identity it was applied as. */
   submission?: { objects: KubernetesObject[]; submitter: KubeConfig };
+  /** --image-registry: kit-only images in the checks' parameters run from this registry. */
+  imageRegistry?: string;
+}
+
+interface RecreationHook {
+  prepare: () => Promise<unknown>;
+  result?: Promise<unknown>;
+}
+
+/** The grade's beforeRecreateAll hooks, in the order checks registered them. */
+function recreationHooks(session: GradeSession): RecreationHook[] {
+  let hooks = session.recreationHooks;
+  if (!hooks) session.recreationHooks = hooks = [];
+  return hooks;
 }
 
 function once<T>(session: GradeSession, key: string, make: () => Promise<T>): Promise<T> {
@@ -86,7 +103,8 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
   const { kc, namespace } = session;
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
-  const params = { ...session.params, ...checkParams } as Record<string, unknown>;
+  const merged = { ...session.params, ...checkParams };
+  const params = (session.imageRegistry ? placeKitOnlyParams(merged, session.imageRegistry).params : merged) as Record<string, unknown>;
   const stsName = String(params.statefulset ?? "");
 
   const statefulSet = async (): Promise<V1StatefulSet | undefined> =>
@@ -369,10 +387,24 @@ export function createCheckContext<P>(session: GradeSession, checkParams: Record
     podNames,
     podsReady,
     recreatePods,
+    beforeRecreateAll<T>(prepare: () => Promise<T>) {
+      const hook: RecreationHook = { prepare };
+      recreationHooks(session).push(hook);
+      return () => hook.result ? (hook.result as Promise<T>) : Promise.reject(new Error(
+        "beforeRecreateAll: the recreation has not happened yet (await ctx.recreateAllOnce() first)",
+      ));
+    },
     recreateAllOnce: () =>
       once(session, "recreate-all", async () => {
         const names = await podNames();
         await podsReady();
+        // What checks asked to do before the pods go (data-persistence writes its file);
+        // their failures are theirs, reported by the check that registered them.
+        for (const hook of recreationHooks(session)) {
+          hook.result = hook.prepare();
+          hook.result.catch(() => {});
+          await hook.result.catch(() => {});
+        }
         return recreatePods(names, `deleted every pod of ${stsName}`);
       }),
     scale,

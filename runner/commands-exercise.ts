@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseAllDocuments, parseDocument, stringify } from "yaml";
 import { parseProvider } from "./cluster/types.ts";
-import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
+import { EXERCISES_OPTION, IMAGE_REGISTRY_OPTION, collect, coursesOf, imageRegistryOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { listExercises, loadExercise } from "./exercise.ts";
 import { verdict } from "./report/writers/text.ts";
@@ -184,6 +184,7 @@ interface VerifyCliOptions {
   reuse: boolean;
   jobs?: string;
   only?: string;
+  imageRegistry?: string;
 }
 
 export async function verifyCommand(ids: string[], opts: VerifyCliOptions, context: CommandContext): Promise<ExitCode> {
@@ -194,6 +195,7 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs ${opts.jobs}: a whole number of at least 1 is expected`);
   const progress = createProgress({ env: context.env });
   const provider = parseProvider(opts.cluster, "--cluster");
+  const imageRegistry = imageRegistryOf(opts, context.env);
   const { exerciseProblems, verifyFixtures } = await import("./verify.ts");
   const { obtainCluster } = await import("./cluster/index.ts");
   const prepared = [];
@@ -213,7 +215,7 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
   try {
     for (const exercise of prepared) {
       const { cases, outcomes, jobs: running } = await verifyFixtures({
-        exercise, courses, cluster, jobs, signal: interruption, only: opts.only?.split(","),
+        exercise, courses, cluster, jobs, signal: interruption, only: opts.only?.split(","), ...(imageRegistry ? { imageRegistry } : {}),
       });
       progress.info(`Verifying ${exercise.id}: ${cases.length} fixture(s), ${running} at a time, on ${cluster.description}`);
       const width = Math.max(...cases.map((c) => c.exercise.length + c.name.length + 1));
@@ -260,6 +262,7 @@ export function registerExerciseCommands(program: Command, context: CommandConte
     .option("--no-reuse", "start a cluster for this run and remove it after (default: the warm cluster, started and kept if there is none)")
     .option("--jobs <n>", "fixtures graded at once (default: as many as the cluster's free capacity fits, as batch chooses)")
     .option("--only <cases>", "only these fixtures (comma-separated)")
+    .option(...IMAGE_REGISTRY_OPTION)
     .option(...EXERCISES_OPTION, collect)
     .action(async (ids: string[], opts: VerifyCliOptions) => {
       context.setExitCode(await verifyCommand(ids, opts, context));

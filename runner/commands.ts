@@ -16,10 +16,24 @@ import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { disposableSource, resolveSource } from "./submission/source.ts";
 import { NamespacePool } from "./batch/namespace-pool.ts";
 import { interruption } from "./util/interrupt.ts";
+import { parseImageRegistry } from "./images/names.ts";
 
 /** --exercises DIR (repeatable): a course's exercises besides the built-in ones. */
 export const EXERCISES_OPTION = ["--exercises <dir>", "a course directory of exercises (repeatable; also KUBEGRADE_EXERCISES or a kubegrade.yaml above the current directory)"] as const;
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** --image-registry HOST/PATH: where the images only the kit builds are (`kubegrade images push`). */
+export const IMAGE_REGISTRY_OPTION = [
+  "--image-registry <host/path>",
+  "on a cluster that is not the kit: run the images only the kit builds (demo's, cassandra's) from this registry, where `kubegrade images push` copied them (also KUBEGRADE_IMAGE_REGISTRY)",
+] as const;
+
+/** --image-registry, else KUBEGRADE_IMAGE_REGISTRY; checked (exit 2 when malformed). */
+export function imageRegistryOf(opts: { imageRegistry?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  if (opts.imageRegistry !== undefined) return parseImageRegistry(opts.imageRegistry, "--image-registry");
+  if (env.KUBEGRADE_IMAGE_REGISTRY) return parseImageRegistry(env.KUBEGRADE_IMAGE_REGISTRY, "KUBEGRADE_IMAGE_REGISTRY=");
+  return undefined;
+}
 
 /** The course directories a command reads, from its --exercises, the environment or kubegrade.yaml. */
 export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv): string[] {
@@ -56,6 +70,7 @@ interface GradeCliOptions {
   namespace?: string;
   keep?: boolean;
   timeout?: string;
+  imageRegistry?: string;
   debug?: boolean;
 }
 
@@ -72,6 +87,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.namespace)) {
     throw new UsageError(`--namespace ${opts.namespace}: not a namespace name (lower-case letters, digits and "-", at most 63 characters)`);
   }
+  const imageRegistry = imageRegistryOf(opts, env);
   const progress = createProgress({ env });
   const active = new Map<string, ActiveStep>();
   const colour = colourEnabled(env, !!process.stdout.isTTY);
@@ -89,6 +105,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     kubeconfig: opts.kubeconfig,
     context: opts.context,
     reuse: opts.reuse,
+    ...(imageRegistry ? { imageRegistry } : {}),
     ...(opts.namespace !== undefined ? { namespaces: new NamespacePool([opts.namespace]) } : {}),
     signal: interruption,
     keep: opts.keep,
@@ -174,6 +191,7 @@ export function registerGradeCommands(program: Command, context: CommandContext)
     .option("--namespace <name>", "grade in this pre-created, empty namespace instead of creating one (it is emptied again afterwards, not deleted)")
     .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
     .option("--timeout <seconds>", "budget for the whole grade")
+    .option(...IMAGE_REGISTRY_OPTION)
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "stack traces and component logs")
     .action(async (exercise: string, dir: string, opts: GradeCliOptions) => {

@@ -57,6 +57,8 @@ export const TIMEOUTS = {
   /** A StatefulSet's controller observing a change (status.observedGeneration). */
   controllerObservedMs: 30_000,
   cleanupMs: 60_000,
+  /** The kit's registry served from a throwaway container (images push, loading images into k3s). */
+  registryReadyMs: 30_000,
   /** After Ctrl-C / SIGTERM: time to unwind and remove what a run started before exiting anyway. */
   interruptGraceMs: 90_000,
 } as const;

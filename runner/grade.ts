@@ -4,7 +4,7 @@
  * pod/PVC events → server-side apply as the namespace-confined identity → checks
  * (non-destructive, then destructive) → score → teardown, always.
  */
-import type { KubernetesObject } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -21,7 +21,8 @@ import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import { runChecks, type CheckProgress } from "./run-checks.ts";
 import { loadSubmission, type LoadedSubmission, type SubmittedObject } from "./submission/load.ts";
 import { objectLocations } from "./report/locations.ts";
-import { adaptImagesForCluster } from "./submission/images.ts";
+import { adaptImagesForCluster, exactReference } from "./submission/images.ts";
+import { kitOnlyAdvice, placeKitOnlyImages, placeKitOnlyParams, type KitOnlyPlacement } from "./images/names.ts";
 import { validateSubmission } from "./submission/validate.ts";
 import type { Progress } from "./util/progress.ts";
 
@@ -40,6 +41,11 @@ export interface GradeOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  /**
+   * HOST/PATH of a registry holding the kit-only images (`kubegrade images push`): the
+   * submission's references to them, and the checks' own, are rewritten to it at apply.
+   */
+  imageRegistry?: string;
   /**
    * Grade in a pre-created namespace taken from this lease instead of creating one: checked
    * (Pod Security label, empty), furnished as a created one, emptied at the end and given
@@ -227,6 +233,27 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
     // Another tag of a provided image: served by the kit's mirror (a digest rewritten), noted.
     const adapted = adaptImagesForCluster(loaded.objects, cluster.provider);
     report.notes.push(...adapted.notes);
+    // Images only the kit builds: from --image-registry, or loaded into a k3s node, or missing.
+    let objectsToApply = adapted.objects;
+    if (options.imageRegistry || cluster.provider !== "kit") {
+      let placement: KitOnlyPlacement = options.imageRegistry ? { registry: options.imageRegistry } : { none: true };
+      const needed = placeKitOnlyImages(objectsToApply, { none: true }).unreachable;
+      const load = cluster.loadKitImages?.bind(cluster);
+      if (!options.imageRegistry && needed.length && load) {
+        placement = { loaded: await options.progress.step(`Loading ${needed.join(", ")} into the node (built only by the kit)`, () => load(needed)) };
+      }
+      const placed = placeKitOnlyImages(objectsToApply, placement);
+      report.notes.push(...placed.notes);
+      objectsToApply = placed.objects;
+      const missing = await notOnAnyNode(cluster.kubeConfig, placed.unreachable);
+      if (missing.length) {
+        throw new InfrastructureError(`This cluster cannot run the submission: ${kitOnlyAdvice(missing.join(", "))}.`);
+      }
+      if (options.imageRegistry) {
+        const moved = placeKitOnlyParams({ params: exercise.params, checks: exercise.checks.map((c) => c.params ?? {}) }, options.imageRegistry);
+        if (moved.moved.length) report.notes.push(`The grader's own images built only by the kit run from ${options.imageRegistry}: ${moved.moved.join(", ")}.`);
+      }
+    }
 
     // 3. Namespace: created for this grade, or a pre-created one leased, emptied and given back.
     const admin = cluster.kubeConfig;
@@ -281,7 +308,7 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
     release("recorder", async () => rec.stop());
 
     // 5. Apply as the namespace-confined identity.
-    const objects = [...adapted.objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
+    const objects = [...objectsToApply].sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
     const applyRefusals = await options.progress.step(`Applying ${objects.length} object(s) (server-side apply)`, () =>
       applySubmission(ns, objects),
     );
@@ -303,6 +330,7 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
       memo: new Map(),
       signal,
       submission: { objects: objects.map((o) => o.body as KubernetesObject), submitter: ns.submitter },
+      ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
     };
     warmUpProbe(session);
     const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
@@ -342,6 +370,19 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
     if (cleanupErrors.length) report.notes.push(`Cleanup problems: ${cleanupErrors.join("; ")}`);
     finish(report, exercise, started);
   }
+}
+
+/**
+ * The references no node of the cluster reports holding (status.images), so that a kit-only
+ * image an administrator loaded by hand is used, and a missing one fails before any pod waits
+ * in ImagePullBackOff until the grade's deadline.
+ */
+async function notOnAnyNode(kc: KubeConfig, references: string[]): Promise<string[]> {
+  if (!references.length) return [];
+  const held = new Set<string>();
+  const nodes = await kc.makeApiClient(CoreV1Api).listNode().catch(() => undefined);
+  for (const node of nodes?.items ?? []) for (const image of node.status?.images ?? []) for (const name of image.names ?? []) held.add(name);
+  return references.filter((reference) => !held.has(exactReference(reference)));
 }
 
 async function applySubmission(ns: GradingNamespace, objects: SubmittedObject[]): Promise<Refusal[]> {

@@ -147,6 +147,8 @@ export interface VerifyOptions {
   /** Grades at once; chosen as batch chooses it when absent. */
   jobs?: number;
   signal?: AbortSignal;
+  /** --image-registry: where the images only the kit builds are (grade()'s imageRegistry). */
+  imageRegistry?: string;
 }
 
 /**
@@ -169,6 +171,7 @@ export async function verifyFixtures(options: VerifyOptions): Promise<{ cases: F
         submission: join(c.dir, "submission"),
         cluster,
         signal: options.signal,
+        ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
         progress: createProgress({ quiet: true }),
       });
       return { ...c, report, problems: compareWithExpected(report, c.expected, c.name, exercise) };

@@ -21,6 +21,12 @@ export interface Cluster extends AsyncDisposable {
   readonly description: string;
   /** The Docker container of the node, when the grader started (or reuses) one. */
   readonly containerId?: string;
+  /**
+   * Loads the images only the kit builds (their families, for these references) into the
+   * node, once; returns every name now loaded (empty when the kit image is not here).
+   * Only where the grader started the node and the kit's mirror is not in it (k3s).
+   */
+  loadKitImages?(references: readonly string[]): Promise<string[]>;
   /** Whether stop() removes the cluster (false for a warm or an external cluster). */
   readonly owned: boolean;
   /** Removes the cluster if it is ours; idempotent. */

@@ -107,6 +107,32 @@ export const POD_SPEC_PATHS: Record<string, (string | number)[]> = {
   CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
 };
 
+/**
+ * Copies of the objects in which `visit` may change each container's image (init containers
+ * too); an object none of whose images changed is returned as it was.
+ */
+export function mapContainerImages<T extends { kind: string; name: string; body: Record<string, unknown> }>(
+  objects: T[],
+  visit: (container: Record<string, unknown> & { image: string }, where: string) => void,
+): T[] {
+  return objects.map((object) => {
+    const body = structuredClone(object.body);
+    const spec = podSpecOf(body, object.kind);
+    if (!spec) return object;
+    let changed = false;
+    for (const group of ["initContainers", "containers"]) {
+      const containers = Array.isArray(spec[group]) ? (spec[group] as Record<string, unknown>[]) : [];
+      for (const container of containers) {
+        if (!container || typeof container.image !== "string") continue;
+        const before = JSON.stringify(container);
+        visit(container as Record<string, unknown> & { image: string }, `${object.kind} ${object.name}, container ${String(container.name)}`);
+        if (JSON.stringify(container) !== before) changed = true;
+      }
+    }
+    return changed ? { ...object, body } : object;
+  });
+}
+
 function podSpecOf(body: Record<string, unknown>, kind: string): Record<string, unknown> | undefined {
   const path = POD_SPEC_PATHS[kind];
   if (!path) return undefined;
