@@ -33,6 +33,26 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
     stopped = true;
     await container.stop({ timeout: 5_000 });
   };
+  // The images only the kit builds, loaded when a submission first needs them (not at start:
+  // most exercises never do), each family once.
+  const loaded = new Map<string, Promise<string[]>>();
+  const loadKitImages = async (references: readonly string[]) => {
+    const { kitOnlyFamily } = await import("../images/names.ts");
+    const { loadKitImagesInto } = await import("../images/load.ts");
+    const names: string[] = [];
+    for (const reference of references) {
+      const family = kitOnlyFamily(reference);
+      if (!family) continue;
+      let load = loaded.get(family.id);
+      if (!load) {
+        load = loadKitImagesInto(container, [reference], { ctr: ["k3s", "ctr"] });
+        loaded.set(family.id, load);
+        load.catch(() => loaded.delete(family.id));
+      }
+      names.push(...(await load));
+    }
+    return names;
+  };
   try {
     const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
     const cluster: Cluster = {
@@ -43,6 +63,7 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
       description: `k3s ${image} in container ${container.getId().slice(0, 12)}`,
       containerId: container.getId(),
       owned: true,
+      loadKitImages,
       stop,
       async componentLogs() {
         const logs = await container.logs({ tail: 200 });
