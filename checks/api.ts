@@ -184,6 +184,15 @@ export interface CheckContext<P = Record<string, unknown>> {
   /** Every pod of the StatefulSet deleted and recreated once per grade (shared by checks). */
   recreateAllOnce(): Promise<{ before: Map<string, V1Pod>; after: Map<string, V1Pod> }>;
   /**
+   * For a check proving that something survives the grade's one recreation of every pod:
+   * `prepare` runs right before recreateAllOnce deletes the pods (its pods Ready), whichever
+   * check asks for the recreation first, so the check needs no recreation of its own.
+   * Register while building tests (in `tests(ctx)`), not from a running test. The function
+   * returned gives `prepare`'s result, or rejects with its error (its assertion is the
+   * check's failure); call it after `await ctx.recreateAllOnce()`.
+   */
+  beforeRecreateAll<T>(prepare: () => Promise<T>): () => Promise<T>;
+  /**
    * Sets spec.replicas as `kubectl scale` would (marked on the timeline) and waits until
    * exactly pods 0..replicas-1 exist and are Ready.
    */
