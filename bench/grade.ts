@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N] [-- --exercises web,exercise-8,demo,cassandra]
+ * npm run bench [-- --runs N] [-- --exercises web,exercise-8,demo,cassandra] [-- --warm-only]
  *
  * Grades each exercise's reference solution cold (a fresh cluster each time) and warm
  * (on a warm cluster kept by `cluster start`), N times each (default 3), each grade in
@@ -8,11 +8,23 @@
  * the grader's peak RSS. Targets (2 cores): web cold ≤ 30 s, warm ≤ 12 s, overhead ≤ 2 s,
  * RSS ≤ 300 MB; exercise-8 warm ≤ 60 s; cassandra cold ≤ 8 min. Cassandra runs once
  * unless --runs is given (one grade takes about 4.5 minutes).
+ *
+ * Then, on the same warm cluster, each exercise that has a kubectl verify script of our own
+ * (bench/verify/<exercise>.sh: what its checks prove, proven the way an instructor's script
+ * would) runs that script and, right after it, `kubegrade grade <exercise> --reuse` as a
+ * user runs it (its own process, from start to exit), alternately, N times each; it prints
+ * both medians and their ratio, and how long kubegrade took from start to its first request
+ * to the cluster. Targets: web and exercise-8 ≤ 0.7× their script; first request ≤ 0.4 s.
+ * The script's kubectl: $KUBECTL, else kubectl on PATH, else the kit's own multi-call binary.
  */
 import { execa } from "execa";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, stat, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../runner/config.ts";
-import { startWarmCluster, stopWarmCluster } from "../runner/cluster/index.ts";
+import { startWarmCluster, stopWarmCluster, warmKubeconfigPath } from "../runner/cluster/index.ts";
+import { cacheDir } from "../runner/config.ts";
 import { listManaged } from "../runner/cluster/sweep.ts";
 import { createProgress } from "../runner/util/progress.ts";
 
@@ -20,6 +32,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const runsFlag = Number(flag("--runs"));
 const exercises = (flag("--exercises") ?? "web,exercise-8,demo,cassandra").split(",");
+const warmOnly = args.includes("--warm-only");
 const HEAVY = new Set(["cassandra"]);
 const runsOf = (exercise: string) => runsFlag || (HEAVY.has(exercise) ? 1 : 3);
 
@@ -55,7 +68,7 @@ function summary(label: string, results: Result[]): string {
 
 const hadWarm = (await listManaged()).some((c) => c.warm && c.state === "running");
 const lines: string[] = [];
-for (const exercise of exercises) {
+for (const exercise of warmOnly ? [] : exercises) {
   const cold: Result[] = [];
   for (let i = 0; i < runsOf(exercise); i++) {
     cold.push(await once(exercise, false));
@@ -72,6 +85,69 @@ for (const exercise of exercises) {
   }
   lines.push(summary(`${exercise} warm`, warm));
 }
+
+/** kubectl for the scripts: $KUBECTL, kubectl on PATH, or the kit binary under that name. */
+async function kubectl(): Promise<{ path: string; what: string }> {
+  if (process.env.KUBECTL) return { path: process.env.KUBECTL, what: process.env.KUBECTL };
+  const onPath = await execa("kubectl", ["version", "--client"], { reject: false });
+  if (onPath.exitCode === 0) return { path: "kubectl", what: `kubectl on PATH (${onPath.stdout.split("\n")[0]})` };
+  const kits = join(cacheDir(), "kit");
+  const builds = existsSync(kits) ? await readdir(kits) : [];
+  const dated = await Promise.all(builds.map(async (b) => ({ b, at: (await stat(join(kits, b, "kit")).catch(() => undefined))?.mtimeMs ?? 0 })));
+  const newest = dated.filter((d) => d.at).sort((a, b) => b.at - a.at)[0];
+  if (!newest) throw new Error("no kubectl: set KUBECTL, put kubectl on PATH, or run `npm run setup` (the kit binary is one)");
+  const dir = await mkdtemp(join(tmpdir(), "kubegrade-bench-"));
+  await symlink(join(kits, newest.b, "kit"), join(dir, "kubectl"));
+  return { path: join(dir, "kubectl"), what: "the kit's kubectl (its multi-call binary)" };
+}
+
+/** The CLI as a user runs it; wall time to exit, and to the first request to the cluster. */
+async function cliGrade(exercise: string): Promise<{ wallMs: number; firstRequestMs: number; passed: boolean }> {
+  const dir = join(PROJECT_ROOT, "fixtures", exercise, "reference", "submission");
+  const started = Date.now();
+  const result = await execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), "grade", exercise, dir, "--reuse"], {
+    reject: false,
+    env: { KUBEGRADE_PROGRESS: "plain", NO_COLOR: "1" },
+  });
+  const wallMs = Date.now() - started;
+  // The plain progress lines carry their time: the warm cluster's step is the first request.
+  const line = result.stderr.split("\n").find((l) => /› Using the warm cluster/.test(l));
+  const firstRequestMs = line ? Date.parse(line.split(" ")[0]) - started : NaN;
+  return { wallMs, firstRequestMs, passed: result.exitCode === 0 };
+}
+
+async function script(exercise: string, path: string, kubectlPath: string, run: number): Promise<number> {
+  const dir = join(PROJECT_ROOT, "fixtures", exercise, "reference", "submission");
+  const started = Date.now();
+  const result = await execa("bash", [path, `bench-${exercise}-${process.pid}-${run}`, dir], {
+    reject: false,
+    env: { KUBECONFIG: warmKubeconfigPath(), KUBECTL: kubectlPath },
+  });
+  if (result.exitCode !== 0) throw new Error(`the kubectl script for ${exercise} failed: ${result.stderr || result.stdout}`);
+  return Date.now() - started;
+}
+
+const scripted = exercises.filter((e) => existsSync(join(PROJECT_ROOT, "bench/verify", `${e}.sh`)));
+const ratios: string[] = [];
+if (scripted.length) {
+  const k = await kubectl();
+  console.log(`\nkubectl scripts with ${k.what}, on the warm cluster, alternating with kubegrade grade --reuse:`);
+  for (const exercise of scripted) {
+    const scriptMs: number[] = [];
+    const kg: Awaited<ReturnType<typeof cliGrade>>[] = [];
+    for (let i = 0; i < runsOf(exercise); i++) {
+      scriptMs.push(await script(exercise, join(PROJECT_ROOT, "bench/verify", `${exercise}.sh`), k.path, i));
+      kg.push(await cliGrade(exercise));
+      console.log(`${exercise} run ${i + 1}: script ${s(scriptMs.at(-1)!)}, kubegrade ${s(kg.at(-1)!.wallMs)}${kg.at(-1)!.passed ? "" : " (not full marks!)"}`);
+    }
+    const a = median(kg.map((r) => r.wallMs));
+    const b = median(scriptMs);
+    ratios.push(
+      `${`${exercise} warm vs script`.padEnd(22)} kubegrade ${s(a)} / kubectl script ${s(b)} = ${(a / b).toFixed(2)}× (target ≤ 0.70×)` +
+        `  first cluster request ${(median(kg.map((r) => r.firstRequestMs)) / 1000).toFixed(2)} s after start (target ≤ 0.40 s)`,
+    );
+  }
+}
 if (!hadWarm) await stopWarmCluster();
 console.log(`\nmedians over ${exercises.map((e) => `${e} ${runsOf(e)}`).join(", ")} run(s):`);
-for (const l of lines) console.log(`  ${l}`);
+for (const l of [...lines, ...ratios]) console.log(`  ${l}`);
