@@ -51,8 +51,12 @@ const BATCH_NODE_FLAGS = ["--max-semi-space-size=16"];
 const argv = process.argv.slice(2);
 if (argv[0] === "batch" && !BATCH_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, [...process.execArgv, ...BATCH_NODE_FLAGS, fileURLToPath(import.meta.url), ...argv], { stdio: "inherit" });
-  // Ctrl-C reaches the child from the terminal too; a signal sent to this process alone is passed on.
+  // In a process group of its own, so that the terminal's Ctrl-C reaches it once, from here
+  // (the CLI reads a second signal as "exit now, skip the cleanup").
+  const child = spawn(process.execPath, [...process.execArgv, ...BATCH_NODE_FLAGS, fileURLToPath(import.meta.url), ...argv], {
+    stdio: "inherit",
+    detached: true,
+  });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
       if (child.exitCode === null) child.kill(signal);
