@@ -156,30 +156,17 @@ export function adaptImagesForCluster<T extends { kind: string; name: string; bo
   if (provider !== "kit") return { objects, notes: [], substitutions: [] };
   const mirror = kitDefaultTags();
   const substitutions: ImageSubstitution[] = [];
-  const adapted = objects.map((object) => {
-    const body = structuredClone(object.body);
-    const spec = podSpecOf(body, object.kind);
-    if (!spec) return object;
-    let changed = false;
-    for (const group of ["initContainers", "containers"]) {
-      const containers = Array.isArray(spec[group]) ? (spec[group] as Record<string, unknown>[]) : [];
-      for (const container of containers) {
-        if (!container || typeof container.image !== "string") continue;
-        const ref = parseImage(container.image);
-        const held = mirror.get(ref.repository);
-        if (!held) continue;
-        const where = `${object.kind} ${object.name}, container ${String(container.name)}`;
-        if (ref.digest) {
-          const servedAs = `${ref.name}:${held.fallback}`;
-          substitutions.push({ where, written: container.image, servedAs, rewritten: true });
-          container.image = servedAs;
-          changed = true;
-        } else if (ref.tag && !held.tags.includes(ref.tag)) {
-          substitutions.push({ where, written: container.image, servedAs: `${ref.name}:${held.fallback}`, rewritten: false });
-        }
-      }
+  const adapted = mapContainerImages(objects, (container, where) => {
+    const ref = parseImage(container.image);
+    const held = mirror.get(ref.repository);
+    if (!held) return;
+    if (ref.digest) {
+      const servedAs = `${ref.name}:${held.fallback}`;
+      substitutions.push({ where, written: container.image, servedAs, rewritten: true });
+      container.image = servedAs;
+    } else if (ref.tag && !held.tags.includes(ref.tag)) {
+      substitutions.push({ where, written: container.image, servedAs: `${ref.name}:${held.fallback}`, rewritten: false });
     }
-    return changed ? { ...object, body } : object;
   });
   const notes = substitutions.map((s) =>
     s.rewritten
