@@ -8,7 +8,6 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseProvider } from "./cluster/types.ts";
 import { EXERCISES_OPTION, IMAGE_REGISTRY_OPTION, collect, coursesOf, imageRegistryOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
-import { parseReportSpecs } from "./report/writers/index.ts";
 import { createProgress } from "./util/progress.ts";
 import { interruption } from "./util/interrupt.ts";
 import { verdict } from "./report/writers/text.ts";
@@ -106,7 +105,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
   const namespaces = opts.namespaces === undefined ? undefined : await readNamespacesFile(opts.namespaces);
   let reports;
   try {
-    reports = opts.report ? parseReportSpecs(opts.report) : [];
+    reports = opts.report ? (await import("./report/writers/index.ts")).parseReportSpecs(opts.report) : [];
   } catch (error) {
     throw new UsageError(`--report ${opts.report}: ${errorMessage(error)}`);
   }

@@ -10,7 +10,6 @@ import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import { renderTable } from "./report/terminal.ts";
 import { formatRefusal } from "./report/writers/text.ts";
-import { parseReportSpecs, writeReports } from "./report/writers/index.ts";
 import { colourEnabled } from "./util/colour.ts";
 import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { disposableSource, resolveSource } from "./submission/source.ts";
@@ -76,7 +75,7 @@ interface GradeCliOptions {
 
 export async function gradeCommand(exerciseId: string, dir: string | undefined, opts: GradeCliOptions, context: CommandContext): Promise<ExitCode> {
   const { env } = context;
-  const specs = opts.report ? parseReportSpecsOrUsage(opts.report) : [];
+  const specs = opts.report ? await parseReportSpecsOrUsage(opts.report) : [];
   const provider = parseProvider(opts.cluster, "--cluster");
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
@@ -141,12 +140,16 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     process.stderr.write(`kubegrade: infrastructure error (not your submission's fault): ${report.infrastructureError}\n`);
   }
   for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
-  const written = await writeReports(report, specs, env);
+  const written = specs.length ? await (await loadWriters()).writeReports(report, specs, env) : [];
   for (const path of written) progress.info(`Report written: ${path}`);
   return exitCodeForReport(report);
 }
 
-function parseReportSpecsOrUsage(value: string) {
+/** The report writers (the JUnit one imports an XML library) load when a report is asked for. */
+const loadWriters = () => import("./report/writers/index.ts");
+
+async function parseReportSpecsOrUsage(value: string) {
+  const { parseReportSpecs } = await loadWriters();
   try {
     return parseReportSpecs(value);
   } catch (error) {

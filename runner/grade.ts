@@ -18,13 +18,16 @@ import { createGradingNamespace, NamespaceNotUsable, usePreCreatedNamespace, typ
 import { interruptedBy } from "./util/interrupt.ts";
 import { Recorder } from "./recorder.ts";
 import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
-import { runChecks, type CheckProgress } from "./run-checks.ts";
+import type { CheckProgress } from "./run-checks.ts";
 import { loadSubmission, type LoadedSubmission, type SubmittedObject } from "./submission/load.ts";
 import { objectLocations } from "./report/locations.ts";
 import { adaptImagesForCluster, exactReference } from "./submission/images.ts";
 import { kitOnlyAdvice, placeKitOnlyImages, placeKitOnlyParams, type KitOnlyPlacement } from "./images/names.ts";
 import { validateSubmission } from "./submission/validate.ts";
 import type { Progress } from "./util/progress.ts";
+
+/** mocha and the checks' runner load once the pods are starting, not before the first cluster request. */
+const loadRunChecks = () => import("./run-checks.ts");
 
 export interface GradeOptions {
   exercise: string;
@@ -333,6 +336,7 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
       ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
     };
     warmUpProbe(session);
+    const { runChecks } = await loadRunChecks();
     const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
     checkpoint();
     report.checks = checks;

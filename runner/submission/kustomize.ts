@@ -6,7 +6,6 @@
  * program sees only an in-memory copy of the files read here (so nothing outside the
  * submission can be read) and has no network or git (so remote resources are refused).
  */
-import { execa } from "execa";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, realpath, rename } from "node:fs/promises";
@@ -14,6 +13,9 @@ import { join, relative, sep } from "node:path";
 import { cacheDir, PROJECT_ROOT } from "../config.ts";
 import { InfrastructureError } from "../errors.ts";
 import type { Refusal } from "../report/model.ts";
+
+/** execa is imported when a git or kustomize process runs, not when a grade starts. */
+const loadExeca = async () => (await import("execa")).execa;
 
 /** The names kustomize looks for, in its order. */
 export const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -40,6 +42,7 @@ export async function kustomizeBinaryPath(env: NodeJS.ProcessEnv = process.env):
 export async function ensureKustomize(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<{ path: string; built: boolean }> {
   const path = await kustomizeBinaryPath(env);
   if (existsSync(path)) return { path, built: false };
+  const execa = await loadExeca();
   const go = await execa("go", ["version"], { reject: false });
   if (go.exitCode !== 0) {
     throw new InfrastructureError("kustomize is needed to grade a submission with a kustomization, and it is not built here.", {
@@ -137,6 +140,7 @@ export async function buildKustomization(dir: string, kustomization: string, env
   const files = await submissionFiles(dir, refusals);
   if (refusals.length) return { refusals, files: files.size };
   const { path } = await ensureKustomize(env);
+  const execa = await loadExeca();
   const input = JSON.stringify({ root: ".", files: Object.fromEntries([...files].map(([name, bytes]) => [name, bytes.toString("base64")])) });
   const result = await execa(path, [], { input, reject: false, timeout: 60_000, maxBuffer: 16 * 1024 * 1024, env: { PATH: "" }, extendEnv: false });
   if (result.timedOut) {

@@ -3,7 +3,7 @@
  * checkout), or a git URL with an optional #ref, cloned shallow into a temporary
  * directory — no submodules, no hooks, within a time and a size limit.
  */
-import { execa } from "execa";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { lstat, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
@@ -12,6 +12,9 @@ import { join, relative, resolve, sep } from "node:path";
 import { interruption } from "../util/interrupt.ts";
 import { UsageError } from "../errors.ts";
 import { findManifests, isManifestPath } from "./load.ts";
+
+/** execa is imported when a clone runs, not when a grade starts. */
+const loadExeca = async () => (await import("execa")).execa;
 
 /** What a clone may take. Tests pass smaller ones. */
 export interface GitLimits {
@@ -81,6 +84,7 @@ interface GitRun {
 }
 
 async function git(args: string[], options: GitRun): Promise<string> {
+  const execa = await loadExeca();
   // Its own process group: git leaves the network to helpers (git-remote-https, ssh), and a
   // helper waiting on a silent server keeps running, and keeps our pipes open, when only
   // git itself is killed.
@@ -165,7 +169,15 @@ function blobId(content: Buffer): string {
  * what its configuration names (core.fsmonitor, clean filters), and .git/config is theirs.
  */
 export async function localCommit(dir: string): Promise<string | undefined> {
-  const run = (args: string[]) => execa("git", [...SAFE_GIT, "-C", dir, ...args], { reject: false, stdin: "ignore", env: GIT_ENV, timeout: 10_000 });
+  // Node's own execFile: this runs on every grade of a local directory, before its first
+  // cluster request, and execa is a few hundred milliseconds of imports.
+  const run = (args: string[]) =>
+    new Promise<{ exitCode: number; stdout: string }>((resolve) => {
+      const child = execFile("git", [...SAFE_GIT, "-C", dir, ...args], { env: { ...process.env, ...GIT_ENV }, timeout: 10_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+        resolve({ exitCode: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: String(stdout) });
+      });
+      child.stdin?.end();
+    });
   const head = await run(["rev-parse", "--verify", "-q", "HEAD^{commit}"]);
   if (head.exitCode !== 0 || !head.stdout.trim()) return undefined;
   const commit = head.stdout.trim();
