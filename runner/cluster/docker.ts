@@ -26,3 +26,9 @@ export async function dockerClient(): Promise<DockerAccess> {
     });
   }
 }
+
+/** Whether the engine holds this image (the kit node image, say). */
+export async function imagePresent(image: string): Promise<boolean> {
+  const { client } = await dockerClient();
+  return client.container.dockerode.getImage(image).inspect().then(() => true, () => false);
+}

@@ -13,6 +13,7 @@ import type { Progress } from "../util/progress.ts";
 import { parseProvider, type Cluster, type ProviderName } from "./types.ts";
 
 const dockerClient = async () => (await import("./docker.ts")).dockerClient();
+const imagePresent = async (image: string) => (await import("./docker.ts")).imagePresent(image);
 const sweepLeftovers = async () => (await import("./sweep.ts")).sweepLeftovers();
 
 export { parseProvider };
@@ -33,22 +34,12 @@ export interface ClusterOptions {
 }
 
 
-async function kitImagePresent(): Promise<boolean> {
-  const { client } = await dockerClient();
-  try {
-    await client.container.dockerode.getImage(KIT_IMAGE).inspect();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function chooseProvider(options: ClusterOptions): Promise<{ provider: ProviderName; why: string }> {
   const env = options.env ?? process.env;
   const explicit = options.provider ?? parseProvider(env.KUBEGRADE_CLUSTER, "KUBEGRADE_CLUSTER=");
   if (explicit) return { provider: explicit, why: options.provider ? "--cluster" : "KUBEGRADE_CLUSTER" };
   if (options.kubeconfig) return { provider: "kubeconfig", why: "--kubeconfig" };
-  if (await kitImagePresent()) return { provider: "kit", why: `${KIT_IMAGE} is built here` };
+  if (await imagePresent(KIT_IMAGE)) return { provider: "kit", why: `${KIT_IMAGE} is built here` };
   return { provider: "k3s", why: `${KIT_IMAGE} is not built here (npm run setup builds it)` };
 }
 

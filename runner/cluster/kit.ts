@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
-import { dockerClient } from "./docker.ts";
+import { dockerClient, imagePresent } from "./docker.ts";
 import { waitForClusterReady } from "./ready.ts";
 import type { Cluster } from "./types.ts";
 
@@ -84,7 +84,7 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
   } catch (error) {
     throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}`, {
       cause: error,
-      hint: (await imageMissing(image))
+      hint: !(await imagePresent(image))
         ? `The node image ${image} is not built here: run \`npm run setup\` first.`
         : "Run again with --debug for the node's component logs.",
     });
@@ -98,15 +98,6 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
   } catch (error) {
     await stopContainer(started).catch(() => {});
     throw error;
-  }
-}
-
-async function imageMissing(image: string): Promise<boolean> {
-  try {
-    await (await dockerClient()).client.container.dockerode.getImage(image).inspect();
-    return false;
-  } catch {
-    return true;
   }
 }
 

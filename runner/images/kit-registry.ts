@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { waitUntil } from "../util/wait.ts";
-import { dockerClient } from "../cluster/docker.ts";
+import { dockerClient, imagePresent } from "../cluster/docker.ts";
 
 export interface KitRegistry extends AsyncDisposable {
   /** 127.0.0.1:PORT */
@@ -21,10 +21,7 @@ export interface KitRegistry extends AsyncDisposable {
 }
 
 /** Whether the kit node image is built here (the only place the kit-only images are). */
-export async function kitImageHere(): Promise<boolean> {
-  const { client } = await dockerClient();
-  return client.container.dockerode.getImage(KIT_IMAGE).inspect().then(() => true, () => false);
-}
+export const kitImageHere = (): Promise<boolean> => imagePresent(KIT_IMAGE);
 
 export async function startKitRegistry(options: { signal?: AbortSignal } = {}): Promise<KitRegistry> {
   if (!(await kitImageHere())) {
