@@ -1,10 +1,12 @@
 /**
- * npm run bench:cluster [-- --cold] [-- --runs N]
+ * npm run bench:cluster [-- --cold] [-- --runs N] [-- --also IMAGE]
  *
  * Prints: setup time (cached; cold with --cold, which builds everything from empty
  * caches in temporary Go caches, ~10 min), node start → API ready → node Ready → DNS
  * ready → first pod Ready, pod start (create → Ready, 5 pods one after the other), the node container's memory (idle and peak, pods included:
- * their cgroups nest in the node's), and the image size. Targets (2 cores): DNS ready
+ * their cgroups nest in the node's), the idle node's CPU, and the image size. `--also IMAGE`
+ * measures a second node image in alternate runs and prints both side by side (an
+ * earlier build kept under another tag, say). Targets (2 cores): DNS ready
  * ≤ 15 s, idle memory ≤ 1 GiB, image ≤ 500 MB, cold setup ≤ 15 min, cached ≤ 30 s.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -30,6 +32,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const ms2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 async function memory(containerId: string): Promise<{ usage: number; peak: number; cache: number }> {
@@ -59,14 +62,32 @@ if (cold) {
   console.log(`cached setup: ${s(performance.now() - started)}`);
 }
 
-const phases: Record<string, number[]> = { "API ready": [], "node Ready": [], "DNS ready": [], "first pod Ready": [], "start() returned": [] };
-const idle: number[] = [];
-const peak: number[] = [];
-const podStarts: number[] = [];
-for (let run = 1; run <= runs; run++) {
+interface Figures {
+  phases: Record<string, number[]>;
+  idle: number[];
+  peak: number[];
+  podStarts: number[];
+  /** CPU the idle node uses (all its components, cores busy), sampled over 10 s. */
+  idleCpu: number[];
+}
+const images = [KIT_IMAGE, ...(args.includes("--also") ? [args[args.indexOf("--also") + 1]] : [])];
+const figures = new Map<string, Figures>(
+  images.map((image) => [
+    image,
+    { phases: { "API ready": [], "node Ready": [], "DNS ready": [], "first pod Ready": [], "start() returned": [] }, idle: [], peak: [], podStarts: [], idleCpu: [] },
+  ]),
+);
+
+async function cpuSeconds(containerId: string): Promise<number> {
+  return Number((await readFile(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, "utf8")).trim()) / 1e9;
+}
+
+async function measure(image: string, run: number): Promise<void> {
+  const f = figures.get(image)!;
   const marks: Record<string, number> = {};
   const t0 = performance.now();
   const cluster = await startKitCluster({
+    image,
     onLog: (line) => {
       const m = /^kubegrade-node: \[([\d.]+)s\] (.*)$/.exec(line);
       if (!m) return;
@@ -99,19 +120,37 @@ for (let run = 1; run <= runs; run++) {
       { apiVersion: "v1", kind: "Pod", metadata: { name: `start-${i}` }, spec: { containers: [{ name: "c", image: "busybox:1.28", command: ["sleep", "3600"] }] } } as never,
     ]);
     await waitForPodsReady(cluster.kubeConfig, "bench", [`start-${i}`], { deadlineMs: 60_000 });
-    podStarts.push(performance.now() - began);
+    f.podStarts.push(performance.now() - began);
   }
-  for (const [k, v] of Object.entries(marks)) phases[k]?.push(v);
+  // The idle node with its 7 pods: how much CPU it keeps busy (a measuring window, not a wait).
+  const cpuBefore = await cpuSeconds(id);
+  const windowStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  f.idleCpu.push(((await cpuSeconds(id)) - cpuBefore) / ((performance.now() - windowStart) / 1000));
+  for (const [k, v] of Object.entries(marks)) f.phases[k]?.push(v);
   const m = await memory(id);
-  idle.push(m.usage - m.cache);
-  peak.push(m.peak);
+  f.idle.push(m.usage - m.cache);
+  f.peak.push(m.peak);
   await cluster.stop();
-  console.log(`run ${run}: ${Object.entries(marks).map(([k, v]) => `${k} ${s(v)}`).join(", ")}; memory ${mb(m.usage - m.cache)} (peak ${mb(m.peak)})`);
+  console.log(`${image} run ${run}: ${Object.entries(marks).map(([k, v]) => `${k} ${s(v)}`).join(", ")}; memory ${mb(m.usage - m.cache)} (peak ${mb(m.peak)})`);
 }
-const size = Number((await execa("docker", ["image", "inspect", "--format", "{{.Size}}", KIT_IMAGE])).stdout.trim());
+
+// With --also IMAGE the two images alternate run by run, so both see the same machine.
+for (let run = 1; run <= runs; run++) for (const image of images) await measure(image, run);
+
+const column = (image: string, pick: (f: Figures) => string) => pick(figures.get(image)!).padEnd(24);
 console.log(`\nmedians over ${runs} runs (times from the node container's start):`);
-for (const [k, v] of Object.entries(phases)) if (v.length) console.log(`  ${k.padEnd(18)} ${s(median(v))}`);
-console.log(`  pod start          ${s(median(podStarts))} from create to Ready, median of ${podStarts.length} (target < 0.5 s; min ${s(Math.min(...podStarts))}, max ${s(Math.max(...podStarts))})`);
-console.log(`  idle memory        ${mb(median(idle))} (node container incl. its pods, page cache excluded)`);
-console.log(`  peak memory        ${mb(Math.max(...peak))}`);
-console.log(`  image size         ${(size / 1e6).toFixed(0)} MB (${KIT_IMAGE})`);
+console.log(`  ${"".padEnd(18)} ${images.map((image) => image.padEnd(24)).join(" ")}`);
+for (const k of Object.keys(figures.get(KIT_IMAGE)!.phases)) {
+  console.log(`  ${k.padEnd(18)} ${images.map((image) => column(image, (f) => (f.phases[k].length ? s(median(f.phases[k])) : "-"))).join(" ")}`);
+}
+console.log(
+  `  pod start          ${images.map((image) => column(image, (f) => `${ms2(median(f.podStarts))} (${ms2(Math.min(...f.podStarts))}–${ms2(Math.max(...f.podStarts))})`)).join(" ")} create → Ready, median (min–max) of ${runs * 5}; target < 0.5 s`,
+);
+console.log(`  idle node CPU      ${images.map((image) => column(image, (f) => `${(median(f.idleCpu) * 100).toFixed(1)} % of a core`)).join(" ")}`);
+console.log(`  idle memory        ${images.map((image) => column(image, (f) => mb(median(f.idle)))).join(" ")} node container incl. its pods, page cache excluded`);
+console.log(`  peak memory        ${images.map((image) => column(image, (f) => mb(Math.max(...f.peak)))).join(" ")}`);
+for (const image of images) {
+  const size = Number((await execa("docker", ["image", "inspect", "--format", "{{.Size}}", image])).stdout.trim());
+  console.log(`  image size         ${(size / 1e6).toFixed(0)} MB (${image})`);
+}

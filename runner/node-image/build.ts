@@ -42,6 +42,42 @@ export const MIRRORED_REGISTRIES = [
   "public.ecr.aws", "registry.gitlab.com", "registry.ford.com",
 ];
 const CNI_PLUGINS_KEPT = new Set(["bridge", "host-local", "loopback", "portmap"]);
+/**
+ * Two constants of the kubelet that a pod's start waits on, changed in the kit's build
+ * (upstream they are not configurable). Every pod took 1.0 s from creation to Ready
+ * (`npm run bench:cluster`): up to 300 ms waiting for its volumes (the service account
+ * token at least), then about 0.25 s in containerd, then up to 1 s until the kubelet's
+ * generic PLEG relisted containers and saw them running. The kit's node has a few dozen
+ * containers at most, so relisting ten times as often costs a few per cent of a core
+ * (bench:cluster prints the idle node's CPU); the evented PLEG that would make the relist
+ * matter less needs CRI events the node's containerd (1.6) does not send.
+ */
+export const KUBELET_PATCHES = [
+  {
+    file: "pkg/kubelet/kubelet.go",
+    line: /^(\s*genericPlegRelistPeriod\s*=\s*)time\.Second \* 1[ \t]*$/m,
+    value: "100 * time.Millisecond",
+    what: "generic PLEG relist period 1 s → 100 ms",
+  },
+  {
+    file: "pkg/kubelet/volumemanager/volume_manager.go",
+    line: /^(\s*podAttachAndMountRetryInterval\s*=\s*)300 \* time\.Millisecond[ \t]*$/m,
+    value: "50 * time.Millisecond",
+    what: "volume mount check while a pod waits 300 ms → 50 ms",
+  },
+  {
+    file: "pkg/kubelet/volumemanager/volume_manager.go",
+    line: /^(\s*reconcilerLoopSleepPeriod\s*=\s*)100 \* time\.Millisecond[ \t]*$/m,
+    value: "50 * time.Millisecond",
+    what: "volume reconciler loop 100 ms → 50 ms",
+  },
+  {
+    file: "pkg/kubelet/volumemanager/volume_manager.go",
+    line: /^(\s*desiredStateOfWorldPopulatorLoopSleepPeriod\s*=\s*)100 \* time\.Millisecond[ \t]*$/m,
+    value: "50 * time.Millisecond",
+    what: "volume populator loop 100 ms → 50 ms",
+  },
+] as const;
 
 export interface BuildOptions {
   cacheDir: string;
@@ -115,7 +151,9 @@ export async function goVersion(): Promise<string> {
 }
 
 export async function kitHash(go: string): Promise<string> {
-  const hash = createHash("sha256").update(`kit\0${go}\0${KUBERNETES_VERSION}\0${RECIPE_VERSION}\0`);
+  const hash = createHash("sha256").update(
+    `kit\0${go}\0${KUBERNETES_VERSION}\0${RECIPE_VERSION}\0${JSON.stringify(KUBELET_PATCHES.map((p) => [p.file, p.line.source, p.value]))}\0`,
+  );
   await hashTree(hash, join(SOURCE_DIR, "kit"), () => false);
   return hash.digest("hex").slice(0, 16);
 }
@@ -201,12 +239,60 @@ async function buildKit(cacheDir: string, key: string, log: BuildLog, update: (d
     `-X k8s.io/component-base/version.gitTreeState=clean`,
     `-X k8s.io/client-go/pkg/version.gitVersion=${KUBERNETES_VERSION}`,
   ].join(" ");
-  await log.run("go", ["build", "-mod=readonly", "-trimpath", "-ldflags", ldflags, "-o", `${out}.partial`, "."], {
+  const modfile = await patchedKubernetes(join(cacheDir, "kit", key), log);
+  await log.run("go", ["build", "-mod=readonly", `-modfile=${modfile}`, "-trimpath", "-ldflags", ldflags, "-o", `${out}.partial`, "."], {
     cwd: join(SOURCE_DIR, "kit"),
     env: { CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
   });
+  await rm(join(cacheDir, "kit", key, "kubernetes"), { recursive: true, force: true });
   await rename(`${out}.partial`, out);
   return out;
+}
+
+/**
+ * KUBELET_PATCHES are constants, so the build compiles a copy of the k8s.io/kubernetes
+ * module with those lines changed: the module is copied out of the module cache as hard
+ * links (the cache itself stays untouched; Go refuses overlays beneath it), each patched
+ * file is rewritten in the copy, and a go.mod beside it (passed with -modfile, the kit's
+ * own go.mod unchanged) replaces the module with the copy. A Kubernetes version whose
+ * file no longer has the line stops the build, naming it, rather than silently building
+ * without the change. Returns the -modfile to build with.
+ */
+async function patchedKubernetes(dir: string, log: BuildLog): Promise<string> {
+  const kitDir = join(SOURCE_DIR, "kit");
+  const module = JSON.parse(
+    await log.run("go", ["mod", "download", "-json", `k8s.io/kubernetes@${KUBERNETES_VERSION}`], { cwd: kitDir }),
+  ) as { Dir?: string };
+  if (!module.Dir) throw new InfrastructureError(`go mod download gave no directory for k8s.io/kubernetes@${KUBERNETES_VERSION}`);
+  const sources = new Map<string, string>();
+  for (const patch of KUBELET_PATCHES) {
+    const original = join(module.Dir, patch.file);
+    const source = sources.get(patch.file) ?? (await readFile(original, "utf8"));
+    if (!patch.line.test(source)) {
+      throw new InfrastructureError(
+        `${original} has no line matching ${patch.line.source} (${patch.what}): it moved in Kubernetes ${KUBERNETES_VERSION}.`,
+        { hint: "Update KUBELET_PATCHES in runner/node-image/build.ts for this Kubernetes version." },
+      );
+    }
+    sources.set(patch.file, source.replace(patch.line, `$1${patch.value}`));
+  }
+  const copy = join(dir, "kubernetes");
+  await rm(copy, { recursive: true, force: true });
+  // Hard links where the cache and the copy share a filesystem; plain copies where not.
+  const linked = await execa("cp", ["-rl", module.Dir, copy], { reject: false });
+  if (linked.exitCode !== 0) {
+    await rm(copy, { recursive: true, force: true });
+    await log.run("cp", ["-r", module.Dir, copy]);
+  }
+  for (const [file, source] of sources) {
+    await rm(join(copy, file)); // a hard link into the module cache: replaced, never written through
+    await writeFile(join(copy, file), source);
+  }
+  const modfile = join(dir, "kit.mod");
+  await writeFile(modfile, `${await readFile(join(kitDir, "go.mod"), "utf8")}\nreplace k8s.io/kubernetes => ${copy}\n`);
+  await copyFile(join(kitDir, "go.sum"), join(dir, "kit.sum"));
+  log.line(`kubelet: ${KUBELET_PATCHES.map((p) => p.what).join("; ")} (k8s.io/kubernetes copied to ${copy})`);
+  return modfile;
 }
 
 async function buildRootfs(cacheDir: string, key: string, log: BuildLog, update: (d: string) => void): Promise<string> {
