@@ -543,7 +543,7 @@ async function assembleImage(
       "COPY bin/ /usr/local/bin/",
       "COPY registry/ /var/lib/kubegrade/registry/",
       "COPY files/ /",
-      `ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin KUBEGRADE_IMAGE=${KIT_IMAGE}`,
+      `ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin KUBEGRADE_IMAGE=${KIT_IMAGE} KUBEGRADE_KUBERNETES_VERSION=${KUBERNETES_VERSION}`,
       `LABEL ${LABELS.inputs}=${parts.inputs} org.opencontainers.image.title="kubegrade node" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
       "STOPSIGNAL SIGTERM",
       'ENTRYPOINT ["/usr/local/bin/kubegrade-node"]',
