@@ -59,6 +59,13 @@ export interface GradeOptions {
   signal?: AbortSignal;
   /** Leave the namespace (and a started cluster, as the warm one) in place. */
   keep?: boolean;
+  /**
+   * A cluster this grade started is removed by a process of its own that outlives this
+   * one (Cluster.handOff), so the report comes without waiting for the node to stop (the
+   * command line: its process exits right after the report). Not when interrupted: then
+   * the grade removes everything itself before it returns.
+   */
+  removeClusterInBackground?: boolean;
   /** Budget for the whole grade; the exercise's own budget plus cluster start when absent. */
   timeoutMs?: number;
   debug?: boolean;
@@ -229,7 +236,12 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
         env: options.env,
       });
       cluster = started;
-      if (!options.keep) release("cluster", () => started.stop());
+      if (!options.keep) {
+        release("cluster", async () => {
+          if (options.removeClusterInBackground && !signal.aborted && started.handOff?.()) return;
+          await started.stop();
+        });
+      }
     }
     checkpoint();
     report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };

@@ -1,5 +1,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { spawn } from "node:child_process";
 import { hostname } from "node:os";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
@@ -94,10 +97,24 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
       owned: !options.warm,
       onPending: (observation) => options.onLog?.(`kubegrade-node: [cluster] waiting: ${observation}`),
       stop: () => stopContainer(started),
+      handOff: () => handOffRemoval(started.getId()),
     });
   } catch (error) {
     await stopContainer(started).catch(() => {});
     throw error;
+  }
+}
+
+/** Starts reap.ts, detached, to remove the container after this process has exited. */
+function handOffRemoval(id: string): boolean {
+  const script = fileURLToPath(new URL(`./reap${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  try {
+    const child = spawn(process.execPath, [script, id], { detached: true, stdio: "ignore" });
+    child.on("error", () => {}); // the sweep of the next run removes what this leaves
+    child.unref();
+    return child.pid !== undefined;
+  } catch {
+    return false;
   }
 }
 
@@ -109,7 +126,7 @@ async function stopContainer(container: StartedTestContainer): Promise<void> {
 /** A Cluster handle for a running kit node container (just started, or warm). */
 export async function attachKit(
   containerId: string,
-  options: { owned: boolean; stop: () => Promise<void>; onPending?: (observation: string) => void },
+  options: { owned: boolean; stop: () => Promise<void>; handOff?: () => boolean; onPending?: (observation: string) => void },
 ): Promise<Cluster> {
   const { client, info } = await dockerClient();
   const container = client.container.getById(containerId);
@@ -139,6 +156,12 @@ export async function attachKit(
       if (stopped) return;
       stopped = true;
       await options.stop();
+    },
+    handOff() {
+      if (stopped) return true;
+      if (!options.owned || !options.handOff?.()) return false;
+      stopped = true;
+      return true;
     },
     async componentLogs() {
       const result = await client.container.exec(container, [

@@ -31,6 +31,12 @@ export interface Cluster extends AsyncDisposable {
   readonly owned: boolean;
   /** Removes the cluster if it is ours; idempotent. */
   stop(): Promise<void>;
+  /**
+   * Leaves removing the cluster to a process of its own that outlives this one, so a
+   * grade's report need not wait for it; true when handed off (stop() then does nothing),
+   * false when it cannot be (not ours, or no process could be started): call stop().
+   */
+  handOff?(): boolean;
   /** Component logs (kit: the node's own log and every component's), for --debug. */
   componentLogs(): Promise<string>;
 }

@@ -6,7 +6,6 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node"
 import { expect } from "chai";
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
-import { LABELS } from "../../runner/config.ts";
 import { dockerClient } from "../../runner/cluster/docker.ts";
 import { sweepLeftovers } from "../../runner/cluster/sweep.ts";
 import { applyObjects, objectsFromYaml } from "../../runner/kube/apply.ts";
@@ -15,7 +14,10 @@ import { waitForPodsReady } from "../../runner/kube/pods.ts";
 import { waitForObjects } from "../../runner/kube/watch.ts";
 import { Recorder } from "../../runner/recorder.ts";
 import { sharedCluster } from "./hooks.ts";
-import { freshNamespace } from "./support.ts";
+import { cli, freshNamespace } from "./support.ts";
+import { join } from "node:path";
+import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
+import { waitUntil } from "../../runner/util/wait.ts";
 
 const STATEFULSET = `
 apiVersion: v1
@@ -214,6 +216,22 @@ describe("cluster: nothing is left behind", function () {
     const swept = await sweepLeftovers();
     expect(swept).to.include(id.slice(0, 12));
     expect(await managedContainers()).to.not.include(id);
+  });
+
+  it("a grade that started its own node reports first and leaves the node's removal to a process that outlives it", async function () {
+    const child = cli(["grade", "web", join(PROJECT_ROOT, "fixtures/web/reference/submission"), "--cluster", "kit"]);
+    const pid = child.pid;
+    const result = await child;
+    expect(result.exitCode, String(result.all)).to.equal(0);
+    expect(String(result.stdout)).to.include("Total: 100/100 points, passed");
+    // No sweep here: the detached reaper (runner/cluster/reap.ts) alone removes the node.
+    const { client } = await dockerClient();
+    const owned = async () =>
+      (await client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABELS.ownerPid}=${pid}`] } })).map((c) => c.Id);
+    await waitUntil("the grade's node container removed after the command exited", 60_000, async () => {
+      const left = await owned();
+      return left.length ? { pending: `${left.length} container(s) of pid ${pid} still there` } : true;
+    });
   });
 
   it("leaves no network behind", async function () {
