@@ -8,6 +8,7 @@ import { parseProvider } from "./cluster/types.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
 import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
+import type { GradeOptions } from "./grade.ts";
 import { renderTable } from "./report/terminal.ts";
 import { formatRefusal } from "./report/writers/text.ts";
 import { colourEnabled } from "./util/colour.ts";
@@ -91,9 +92,8 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   const active = new Map<string, ActiveStep>();
   const colour = colourEnabled(env, !!process.stdout.isTTY);
   const c = pc.createColors(colour);
-  const { exitCodeForReport, grade } = await loadGrader();
   await using source = disposableSource(await resolveSource(dir ?? "."));
-  const report = await grade({
+  const options: GradeOptions = {
     exercise: exerciseId,
     exercises: coursesOf(opts, env),
     submission: source.dir,
@@ -129,7 +129,18 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
     onNamespace: ({ namespace, kubeconfigPath }) => {
       if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
     },
-  });
+  };
+  // Validate first (a refused submission never starts a cluster), then start the cluster
+  // and load the rest of the grader (the Kubernetes client, mocha's checks) while it boots.
+  const { prepareSubmission, obtainClusterFor } = await import("./prepare.ts");
+  const prepared = await prepareSubmission(options);
+  let onStarting = () => {};
+  const starting = new Promise<void>((resolve) => (onStarting = resolve));
+  const pendingCluster = prepared.refused ? undefined : obtainClusterFor(options, () => onStarting());
+  pendingCluster?.catch(() => {}); // grade() awaits it and reports its failure
+  if (pendingCluster) await Promise.race([starting, pendingCluster.then(() => {}, () => {})]);
+  const { exitCodeForReport, grade } = await loadGrader();
+  const report = await grade({ ...options, ...(pendingCluster ? { pendingCluster } : {}) }, prepared);
   if (report.interrupted) {
     // Not a result: no table, no score, no report file a grading system would read.
     process.stderr.write(`kubegrade: interrupted by ${report.interrupted}: not graded, no report written; everything the grade started was removed.\n`);

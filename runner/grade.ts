@@ -5,25 +5,23 @@
  * (non-destructive, then destructive) → score → teardown, always.
  */
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import { existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { cacheDir, TIMEOUTS } from "./config.ts";
-import { obtainCluster, type Cluster, type ProviderName } from "./cluster/index.ts";
+import type { Cluster, ProviderName } from "./cluster/types.ts";
+import { finish, obtainClusterFor, prepareSubmission, refuse, type PreparedSubmission } from "./prepare.ts";
+export { MAX_REFUSALS, prepareSubmission, type PreparedSubmission } from "./prepare.ts";
 import { PROBE_POD, warmUpProbe, type GradeSession } from "./check-context.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "./errors.ts";
-import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import { applyObjects } from "./kube/apply.ts";
 import { createGradingNamespace, NamespaceNotUsable, usePreCreatedNamespace, type GradingNamespace } from "./namespace.ts";
 import { interruptedBy } from "./util/interrupt.ts";
 import { Recorder } from "./recorder.ts";
 import type { CheckResult, GradeReport, Refusal } from "./report/model.ts";
 import type { CheckProgress } from "./run-checks.ts";
-import { loadSubmission, type LoadedSubmission, type SubmittedObject } from "./submission/load.ts";
-import { objectLocations } from "./report/locations.ts";
+import type { SubmittedObject } from "./submission/load.ts";
 import { adaptImagesForCluster, exactReference } from "./submission/images.ts";
 import { kitOnlyAdvice, placeKitOnlyImages, placeKitOnlyParams, type KitOnlyPlacement } from "./images/names.ts";
-import { validateSubmission } from "./submission/validate.ts";
 import type { Progress } from "./util/progress.ts";
 
 /** mocha and the checks' runner load once the pods are starting, not before the first cluster request. */
@@ -73,6 +71,12 @@ export interface GradeOptions {
   checkProgress?: CheckProgress;
   /** Grade on this cluster and leave it running (tests, batches). */
   cluster?: Cluster;
+  /**
+   * The cluster this grade runs on, already being obtained (prepare.ts obtainClusterFor,
+   * with these options): the grade owns it as if it had obtained it itself. The command
+   * line starts it once the submission is validated, before loading the rest of the grader.
+   */
+  pendingCluster?: Promise<Cluster>;
   env?: NodeJS.ProcessEnv;
   /** Called once the namespace exists (with --keep: how to reach it). */
   onNamespace?: (info: { namespace: string; kubeconfigPath?: string }) => void;
@@ -105,52 +109,6 @@ export function exitCodeForReport(report: GradeReport): ExitCode {
   return report.passed ? EXIT.passed : EXIT.notPassed;
 }
 
-function emptyReport(exercise: ExerciseDefinition, options: GradeOptions, startedAt: Date): GradeReport {
-  return {
-    schemaVersion: 1,
-    exercise: exercise.id,
-    exerciseTitle: exercise.title,
-    submission: options.submissionLabel ?? options.submission,
-    ...(options.commit ? { commit: options.commit } : {}),
-    score: 0,
-    maxScore: maxScore(exercise),
-    passed: false,
-    refused: false,
-    refusals: [],
-    startedAt: startedAt.toISOString(),
-    durationMs: 0,
-    cluster: null,
-    checks: exercise.checks.map((c) => ({ id: c.id, title: c.definition.title, status: "skipped", score: 0, maxScore: c.points, feedback: [], durationMs: 0 })),
-    timeline: [],
-    steps: [],
-    notes: [],
-  };
-}
-
-function finish(report: GradeReport, exercise: ExerciseDefinition, started: number): GradeReport {
-  if (report.interrupted) {
-    // Not a result: no score, and no check claims a verdict it did not reach.
-    report.checks = report.checks.map((c) => (c.status === "passed" || c.status === "failed" ? c : { ...c, status: "skipped", score: 0, feedback: ["Not run: the grade was interrupted."] }));
-  }
-  report.score = report.interrupted ? 0 : report.checks.reduce((sum, c) => sum + c.score, 0);
-  const needed = exercise.passScore ?? report.maxScore;
-  report.passed = !report.refused && !report.infrastructureError && !report.interrupted && report.score >= needed;
-  report.durationMs = Math.round(performance.now() - started);
-  return report;
-}
-
-/** More than this many refusals are summed up in one line: a hostile file can make thousands. */
-export const MAX_REFUSALS = 50;
-
-function refuse(report: GradeReport, refusals: Refusal[]): GradeReport {
-  report.refused = true;
-  report.refusals = refusals.length > MAX_REFUSALS
-    ? [...refusals.slice(0, MAX_REFUSALS), { file: refusals[MAX_REFUSALS].file, message: `and ${refusals.length - MAX_REFUSALS} more refusals like these` }]
-    : refusals;
-  report.checks = report.checks.map((c) => ({ ...c, status: "skipped", feedback: ["Not run: the submission was refused before grading."] }));
-  return report;
-}
-
 function apiMessage(error: unknown): string {
   const body = (error as { body?: unknown }).body;
   if (typeof body === "string") {
@@ -162,37 +120,6 @@ function apiMessage(error: unknown): string {
     }
   }
   return errorMessage(error).split("\n")[0];
-}
-
-/** A submission read and validated (step 1), before any cluster: refused, or ready to grade. */
-export interface PreparedSubmission {
-  exercise: ExerciseDefinition;
-  report: GradeReport;
-  loaded: LoadedSubmission;
-  /** performance.now() when the grade began, for its duration. */
-  started: number;
-  refused: boolean;
-}
-
-/**
- * Step 1 of a grade, on its own: a batch reads every submission once, records the refused
- * ones at once, and obtains a cluster only when something is left to grade.
- */
-export async function prepareSubmission(options: GradeOptions): Promise<PreparedSubmission> {
-  const started = performance.now();
-  const exercise = await loadExercise(options.exercise, options.exercises);
-  const dir = resolve(options.submission);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`submission ${options.submission}: not a directory`);
-  }
-  const report = emptyReport(exercise, options, new Date());
-  const loaded = await options.progress.step("Reading the submission", async () => loadSubmission(dir, { env: options.env }));
-  report.objects = objectLocations(loaded.objects);
-  const validation = validateSubmission(loaded.objects, exercise);
-  report.notes.push(...(options.sourceNotes ?? []), ...loaded.notes, ...validation.notes);
-  const refusals = [...loaded.refusals, ...validation.refusals];
-  if (refusals.length) finish(refuse(report, refusals), exercise, started);
-  return { exercise, report, loaded, started, refused: refusals.length > 0 };
 }
 
 /** The whole grade; `prepared` when step 1 was already done (prepareSubmission). */
@@ -226,15 +153,7 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
   try {
     // 2. Cluster.
     if (!cluster) {
-      const started = await obtainCluster({
-        provider: options.provider,
-        kubeconfig: options.kubeconfig,
-        context: options.context,
-        reuse: options.reuse || options.keep,
-        ...(options.namespaces ? { namespaces: options.namespaces.names } : {}),
-        progress: options.progress,
-        env: options.env,
-      });
+      const started = await (options.pendingCluster ?? obtainClusterFor(options));
       cluster = started;
       if (!options.keep) {
         release("cluster", async () => {

@@ -31,6 +31,13 @@ export interface ClusterOptions {
   namespaces?: readonly string[];
   progress: Progress;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Called (possibly more than once) when the cluster is on its way: a kit node started
+   * here as soon as its container runs (its first log line), any other cluster once
+   * obtained. The command line loads the rest of the grader only then, so that loading
+   * (mostly CPU) overlaps the node's boot instead of delaying the container's start.
+   */
+  onStarting?: () => void;
 }
 
 
@@ -56,6 +63,13 @@ function nodeLogger(update: (detail: string) => void): (line: string) => void {
 
 /** Obtains the cluster a grade runs on, ready to run a StatefulSet. */
 export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
+  const cluster = obtain(options);
+  // Only a kit node started here reports its start early; every other way, when obtained.
+  void cluster.then(() => options.onStarting?.(), () => options.onStarting?.());
+  return cluster;
+}
+
+async function obtain(options: ClusterOptions): Promise<Cluster> {
   if (options.reuse && !options.provider && !options.kubeconfig && !(options.env ?? process.env).KUBEGRADE_CLUSTER) {
     const warm = await warmFromKubeconfig(options.progress, options.env);
     if (warm) return warm;
@@ -75,9 +89,15 @@ export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
   }
   if (provider === "kit") {
     const { startKitCluster } = await import("./kit.ts");
-    return options.progress.step(`Starting a kit cluster (${why})`, (update) =>
-      startKitCluster({ onLog: nodeLogger(update) }),
-    );
+    return options.progress.step(`Starting a kit cluster (${why})`, (update) => {
+      const log = nodeLogger(update);
+      return startKitCluster({
+        onLog: (line) => {
+          options.onStarting?.();
+          log(line);
+        },
+      });
+    });
   }
   const { startK3sCluster } = await import("./k3s.ts");
   return options.progress.step(`Starting a k3s cluster (${why})`, () => startK3sCluster());

@@ -1,4 +1,3 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { extname } from "node:path";
@@ -7,7 +6,6 @@ import { GenericContainer, Wait, type StartedTestContainer } from "testcontainer
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { dockerClient, imagePresent } from "./docker.ts";
-import { waitForClusterReady } from "./ready.ts";
 import type { Cluster } from "./types.ts";
 
 const API_PORT = 6443;
@@ -140,6 +138,9 @@ export async function attachKit(
   }
   const server = `https://${info.containerRuntime.host}:${binding.HostPort}`;
   const yaml = exec.stdout.replace(/server:\s*\S+/, `server: ${server}`);
+  // The Kubernetes client loads only now, once the node is up: a grade that starts a node
+  // loads it (about 0.9 s) while the node boots, not before the container starts.
+  const [{ KubeConfig }, { waitForClusterReady }] = await Promise.all([import("@kubernetes/client-node"), import("./ready.ts")]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
   const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs, onPending: options.onPending });
