@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { enableCompileCache } from "node:module";
 import { join } from "node:path";
 import { cacheDir, packageVersion } from "./config.ts";
+import { useClientBundle } from "./kube/client-bundle.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, exitCodeOf, type ExitCode } from "./errors.ts";
 import { handleInterrupts, interruptedBy } from "./util/interrupt.ts";
 import { createProgress } from "./util/progress.ts";
@@ -23,6 +24,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // The Kubernetes client, mocha and testcontainers are thousands of modules, imported when a
   // command needs them: V8's code cache on disk saves compiling them again on every run.
   if (!env.NODE_COMPILE_CACHE && env.KUBEGRADE_COMPILE_CACHE !== "0") enableCompileCache(join(cacheDir(env), "node-compile-cache"));
+  // The Kubernetes client from one bundled file when setup made it (kube/client-bundle.ts).
+  useClientBundle(env);
   const program = new Command()
     .name("kubegrade")
     .description("Grades Kubernetes StatefulSet exercises on a real, throwaway cluster.")
