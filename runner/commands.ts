@@ -46,6 +46,9 @@ export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv
  * of it skips rewriting the specifier to .js in the package's build.)
  */
 const loadGrader = () => import("./grade.ts");
+// At module level: tsc does not rewrite ".ts" to ".js" in an import() inside a function that
+// holds an `await using` (its downlevelled body), which would break the npm package.
+const loadPrepare = () => import("./prepare.ts");
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -132,7 +135,7 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   };
   // Validate first (a refused submission never starts a cluster), then start the cluster
   // and load the rest of the grader (the Kubernetes client, mocha's checks) while it boots.
-  const { prepareSubmission, obtainClusterFor } = await import("./prepare.ts");
+  const { prepareSubmission, obtainClusterFor } = await loadPrepare();
   const prepared = await prepareSubmission(options);
   let onStarting = () => {};
   const starting = new Promise<void>((resolve) => (onStarting = resolve));
