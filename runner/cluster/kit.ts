@@ -139,7 +139,8 @@ export async function attachKit(
   const server = `https://${info.containerRuntime.host}:${binding.HostPort}`;
   const yaml = exec.stdout.replace(/server:\s*\S+/, `server: ${server}`);
   // The Kubernetes client loads only now, once the node is up: a grade that starts a node
-  // loads it (about 0.9 s) while the node boots, not before the container starts.
+  // loads it (0.15 s bundled, up to 0.9 s module by module) while the node boots, not before
+  // the container starts.
   const [{ KubeConfig }, { waitForClusterReady }] = await Promise.all([import("@kubernetes/client-node"), import("./ready.ts")]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
