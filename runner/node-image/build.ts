@@ -77,6 +77,22 @@ export const KUBELET_PATCHES = [
     value: "50 * time.Millisecond",
     what: "volume populator loop 100 ms → 50 ms",
   },
+  // A new pod's first sync can be refused by the API server's node authorizer for a moment
+  // ("no relationship found between node … and this object": its graph has not yet seen the
+  // pod bound), measured here for a recreated StatefulSet pod reading its claim; the kubelet
+  // then waited 10–15 s before trying again, and its pod status 10 s.
+  {
+    file: "pkg/kubelet/kubelet.go",
+    line: /^(\s*backOffPeriod\s*=\s*)time\.Second \* 10[ \t]*$/m,
+    value: "time.Second * 1",
+    what: "pod worker retry after a sync error 10 s → 1 s",
+  },
+  {
+    file: "pkg/kubelet/status/status_manager.go",
+    line: /^(const syncPeriod = )10 \* time\.Second[ \t]*$/m,
+    value: "1 * time.Second",
+    what: "pod status retry 10 s → 1 s",
+  },
 ] as const;
 
 export interface BuildOptions {
