@@ -6,16 +6,17 @@
  * exercises/; a course adds its own from directories of its own (--exercises DIR,
  * KUBEGRADE_EXERCISES, or a kubegrade.yaml found in the current directory or above).
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { registerHooks } from "node:module";
+import type { Ajv2020 } from "ajv/dist/2020.js";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire, registerHooks } from "node:module";
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { CONTEXT_PARAMS, type CheckDefinition } from "../checks/api.ts";
 import { DECLARATIVE_SHAPES, declarativeCheck, type DeclarativeEntry } from "../checks/declarative.ts";
 import { CHECKS } from "../checks/index.ts";
-import { PROJECT_ROOT } from "./config.ts";
+import { cacheDir, PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { didYouMean } from "./util/nearest.ts";
 
@@ -135,18 +136,75 @@ function catalog(courses: readonly string[]): Map<string, { dir: string; course?
 
 type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
+const require = createRequire(import.meta.url);
+let ajvInstance: Ajv2020 | undefined;
+/** Ajv, loaded on the first validation that is not already known to pass (see `knownValid`). */
+function ajv(): Ajv2020 {
+  if (!ajvInstance) {
+    const { Ajv2020: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    ajvInstance = new Ajv({ allErrors: true, strict: false });
+  }
+  return ajvInstance;
+}
 let definitionValidator: Validator | undefined;
 const paramValidators = new WeakMap<CheckDefinition<unknown>, Validator>();
+
+/**
+ * Validations that passed, remembered across runs: an empty file per passing (schema, data)
+ * pair, named by their hash, under the cache directory. Loading Ajv and compiling an
+ * exercise's schemas took ~0.1 s of every command; an exercise that validated once (same
+ * definition, same schemas, same Ajv) is not validated again. Failures are never
+ * remembered: they are validated, and explained, every time. KUBEGRADE_VALIDATION_MEMO=0
+ * turns it off.
+ */
+const memo = {
+  get dir(): string {
+    return join(cacheDir(), "validated");
+  },
+  get enabled(): boolean {
+    return process.env.KUBEGRADE_VALIDATION_MEMO !== "0";
+  },
+  key(schema: unknown, data: unknown): string {
+    const ajvVersion = (require("ajv/package.json") as { version: string }).version;
+    return createHash("sha256").update(`${ajvVersion}\0${JSON.stringify(schema)}\0${JSON.stringify(data)}`).digest("hex").slice(0, 32);
+  },
+  has(key: string): boolean {
+    return this.enabled && existsSync(join(this.dir, key));
+  },
+  add(key: string): void {
+    if (!this.enabled) return;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      closeSync(openSync(join(this.dir, key), "w")); // empty: whole or absent
+    } catch {
+      // A cache that cannot be written only means validating again next time.
+    }
+  },
+};
+
+/** Runs `validate` unless this (schema, data) pair passed before; remembers a pass. */
+function validateOnce(schema: unknown, data: unknown, validate: () => boolean): boolean {
+  const key = memo.enabled ? memo.key(schema, data) : "";
+  if (memo.has(key)) return true;
+  const valid = validate();
+  if (valid) memo.add(key);
+  return valid;
+}
 
 function problemsOf(validator: Validator, root: string): string[] {
   return (validator.errors ?? []).map((e) => `${root}${e.instancePath.replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
 }
 
+let definitionSchema: object | undefined;
 function validateDefinition(data: unknown, file: string): void {
-  definitionValidator ??= ajv.compile(JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object) as Validator;
-  if (!definitionValidator(data)) {
-    throw new UsageError(`${file} is not a valid exercise definition: ${problemsOf(definitionValidator, "").join("; ")}`);
+  definitionSchema ??= JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object;
+  const schema = definitionSchema;
+  const valid = validateOnce(schema, data, () => {
+    definitionValidator ??= ajv().compile(schema) as Validator;
+    return definitionValidator(data);
+  });
+  if (!valid) {
+    throw new UsageError(`${file} is not a valid exercise definition: ${problemsOf(definitionValidator as Validator, "").join("; ")}`);
   }
 }
 
@@ -180,13 +238,15 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
     const definition = config.definition;
     const accepted = acceptedParams(definition);
     const merged = Object.fromEntries(Object.entries({ ...exercise.params, ...config.params }).filter(([k]) => accepted.includes(k)));
-    let validator = paramValidators.get(definition);
-    if (!validator) {
-      validator = ajv.compile({ ...definition.params, properties: { ...CONTEXT_PARAMS, ...definition.params.properties } }) as Validator;
+    const schema = { ...definition.params, properties: { ...CONTEXT_PARAMS, ...definition.params.properties } };
+    let validator: Validator | undefined;
+    const valid = validateOnce(schema, merged, () => {
+      validator = paramValidators.get(definition) ?? (ajv().compile(schema) as Validator);
       paramValidators.set(definition, validator);
-    }
-    if (!validator(merged)) {
-      for (const e of validator.errors ?? []) {
+      return validator(merged);
+    });
+    if (!valid) {
+      for (const e of validator?.errors ?? []) {
         const missing = (e as { params?: { missingProperty?: string } }).params?.missingProperty;
         problems.push(missing
           ? `check ${config.id}: parameter ${missing} is required (in params or in the check's own params)`

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execa } from "execa";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../runner/config.ts";
@@ -68,6 +68,32 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
   });
   it("the built-in exercises pass", async function () {
     for (const id of ["web", "demo", "exercise-8", "cassandra"]) await loadExercise(id);
+  });
+  it("a validation that passed is remembered in the cache; a failing one never is, and fails again with its message", async function () {
+    const cache = await mkdtemp(join(tmpdir(), "kubegrade-memo-"));
+    const saved = process.env.KUBEGRADE_CACHE;
+    process.env.KUBEGRADE_CACHE = cache;
+    const remembered = async () => (await readdir(join(cache, "validated")).catch(() => [])).length;
+    try {
+      await loadExercise("web");
+      const passes = await remembered();
+      // The definition, and the parameters of web's checks (checks with the same schema and
+      // parameters share one entry).
+      expect(passes).to.be.within(2, 1 + web.checks.length);
+      await loadExercise("web");
+      expect(await remembered()).to.equal(passes);
+      for (let i = 0; i < 2; i++) {
+        const e = refusal((d) => {
+          d.params.port = { port: "eighty" };
+        });
+        expect(e.message).to.match(/check headless-service: parameter port\.port must be integer/);
+      }
+      expect(await remembered()).to.equal(passes);
+    } finally {
+      if (saved === undefined) delete process.env.KUBEGRADE_CACHE;
+      else process.env.KUBEGRADE_CACHE = saved;
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });
 
