@@ -143,15 +143,25 @@ export async function buildCassandraRootfs(opts: {
     await mkdir(join(dir, lib, ".."), { recursive: true });
     await cp(from, join(dir, lib), { dereference: true });
   }
+  // Libraries the native code inside Cassandra's jars links (netty's epoll transport needs
+  // libdl and librt; without them netty prints an UnsatisfiedLinkError and falls back to NIO).
+  for (const lib of ["libdl.so.2", "librt.so.1", "libpthread.so.0", "libm.so.6"].map((l) => `lib/x86_64-linux-gnu/${l}`)) {
+    if (!existsSync(join(nodeRootfs, lib)) || existsSync(join(dir, lib))) continue;
+    await mkdir(join(dir, lib, ".."), { recursive: true });
+    await cp(join(nodeRootfs, lib), join(dir, lib), { dereference: true });
+  }
   await writeFile(join(dir, "etc/nsswitch.conf"), "hosts: files dns\npasswd: files\ngroup: files\n");
 
   const src = join(sourceDir, "workloads/cassandra");
   await mkdir(join(dir, "usr/share/cassandra/tools"), { recursive: true });
   await ensureCommand(log, "javac", ["openjdk-17-jdk-headless"], "compile kubegrade-cql");
-  await log.run("javac", [
-    "--release", "17", "-nowarn", "-d", join(dir, "usr/share/cassandra/tools"),
-    "-cp", `${join(jars, "lib")}/*`, join(src, "KubegradeCql.java"),
-  ]);
+  // Compiled into a jar: a class-data sharing archive cannot be written with a non-empty
+  // directory on the class path before the jars (java-env.sh).
+  const classes = join(cacheDir, "cassandra", "kubegrade-cql.classes");
+  await rm(classes, { recursive: true, force: true });
+  await log.run("javac", ["--release", "17", "-nowarn", "-d", classes, "-cp", `${join(jars, "lib")}/*`, join(src, "KubegradeCql.java")]);
+  await log.run("jar", ["--create", "--file", join(dir, "usr/share/cassandra/tools/kubegrade-cql.jar"), "-C", classes, "."]);
+  await rm(classes, { recursive: true, force: true });
   for (const d of ["etc/cassandra", "usr/local/bin", "cassandra_data", "var/log/cassandra"]) {
     await mkdir(join(dir, d), { recursive: true });
   }
@@ -160,6 +170,8 @@ export async function buildCassandraRootfs(opts: {
     await chmod(join(dir, to), mode);
   };
   await install("run.sh", "run.sh", 0o755);
+  await install("java-env.sh", "usr/share/cassandra/java-env.sh", 0o644);
+  await install("cds-archives.sh", "usr/local/bin/kubegrade-cds-archives", 0o755);
   await install("ready-probe.sh", "ready-probe.sh", 0o755);
   await install("nodetool", "usr/local/bin/nodetool", 0o755);
   await install("kubegrade-cql", "usr/local/bin/kubegrade-cql", 0o755);

@@ -43,8 +43,9 @@ export const WORKLOAD_IMAGES: WorkloadImage[] = [
     // Class-data sharing archives: every JVM in the pod (server, nodetool, the probe) starts faster.
     run: [
       "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null",
-      // nodetool's classes, archived from a run that loads them and finds no server to talk to.
-      "KUBEGRADE_CDS_DUMP=1 KUBEGRADE_JMX_PORT=1 nodetool status >/dev/null 2>&1; test -s /usr/share/cassandra/nodetool.jsa",
+      // The server's, nodetool's and kubegrade-cql's classes, archived from a one-node ring
+      // started, queried and stopped in the build (workloads/cassandra/cds-archives.sh).
+      "/usr/local/bin/kubegrade-cds-archives",
     ],
   },
 ];
