@@ -1,47 +1,12 @@
 /**
- * Every fixture of every built-in exercise graded on the shared cluster through the same
- * code as `kubegrade exercise verify` (runner/verify.ts): several at a time, each with
- * exactly the verdicts its expected.yaml gives; plus what only a test asserts here — a
- * report that matches the JSON Schema, a score that is the sum of the passed checks, a
- * recorded timeline.
+ * Every fixture of every built-in exercise graded on the shared cluster (fixture-suite.ts),
+ * but those started with the cluster (hooks.ts EARLY_FIXTURES): their suite is
+ * started-early-fixtures.test.ts, which mocha reaches near the end of the run.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import { expect } from "chai";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { PROJECT_ROOT } from "../../runner/config.ts";
-import { listExercises, loadExercise } from "../../runner/exercise.ts";
-import { fixtureCases, verifyFixtures, type FixtureOutcome } from "../../runner/verify.ts";
-import { sharedCluster } from "./hooks.ts";
-
-const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, "runner/report/report.schema.json"), "utf8")) as object;
-const ajv = new Ajv2020({ allErrors: true });
-ajv.addFormat("date-time", (value: string) => !Number.isNaN(Date.parse(value)));
-const validateReport = ajv.compile(schema);
-
-const only = process.env.KUBEGRADE_FIXTURES?.split(",");
+import { listExercises } from "../../runner/exercise.ts";
+import { describeFixtures } from "./fixture-suite.ts";
+import { EARLY_FIXTURES } from "./hooks.ts";
 
 for (const id of listExercises()) {
-  const exercise = await loadExercise(id);
-  const cases = fixtureCases(exercise, only);
-  if (!cases.length) continue;
-  describe(`fixtures: ${id}`, function () {
-    const outcomes = new Map<string, Promise<FixtureOutcome>>();
-    before(async function () {
-      const run = await verifyFixtures({ exercise, cluster: sharedCluster(), only });
-      run.cases.forEach((c, i) => outcomes.set(c.name, run.outcomes[i]));
-    });
-    for (const c of cases) {
-      it(`${c.name}: ${c.expected.description}`, async function () {
-        const { report, problems } = await outcomes.get(c.name)!;
-        expect(problems, "verdicts against expected.yaml").to.deep.equal([]);
-        expect(report).to.not.equal(undefined);
-        expect(validateReport(report), JSON.stringify(validateReport.errors)).to.equal(true);
-        if (report!.refused) return;
-        const earned = report!.checks.filter((check) => check.status === "passed").reduce((s, check) => s + check.maxScore, 0);
-        expect(report!.score).to.equal(earned);
-        expect(report!.timeline.length, "the timeline recorded the pods").to.be.greaterThan(0);
-      });
-    }
-  });
+  if (!EARLY_FIXTURES.includes(id)) await describeFixtures(id);
 }

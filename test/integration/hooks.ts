@@ -5,8 +5,10 @@
  */
 import type { Cluster } from "../../runner/cluster/index.ts";
 import { obtainCluster } from "../../runner/cluster/index.ts";
+import { loadExercise } from "../../runner/exercise.ts";
 import { setup } from "../../runner/setup/setup.ts";
 import { createProgress } from "../../runner/util/progress.ts";
+import { fixtureCases, verifyFixtures } from "../../runner/verify.ts";
 
 let shared: Cluster | undefined;
 let startError: unknown;
@@ -14,6 +16,36 @@ let startError: unknown;
 export function sharedCluster(): Cluster {
   if (!shared) throw new Error(`the shared test cluster is not running: ${String(startError)}`);
   return shared;
+}
+
+/**
+ * Exercises whose fixtures are graded from the start of the run, beside every other test,
+ * instead of in their turn: cassandra's take ~10 minutes, one ring at a time (a ring asks
+ * for 1.5 of the node's 2 CPUs), mostly waiting on JVMs held to 500m each, while the other
+ * tests need the rest of the machine. started-early-fixtures.test.ts takes their outcomes from here.
+ */
+export const EARLY_FIXTURES = ["cassandra"];
+type FixtureRun = Awaited<ReturnType<typeof verifyFixtures>>;
+const early = new Map<string, Promise<FixtureRun>>();
+
+/** The fixture run started with the cluster for `exercise`, if there is one. */
+export function earlyFixtureRun(exercise: string): Promise<FixtureRun> | undefined {
+  return early.get(exercise);
+}
+
+/** Starts the early exercises' fixtures that this run's filters (KUBEGRADE_FIXTURES, KUBEGRADE_TEST_GREP) keep. */
+async function startEarlyFixtures(cluster: Cluster): Promise<void> {
+  const only = process.env.KUBEGRADE_FIXTURES?.split(",");
+  const grep = process.env.KUBEGRADE_TEST_GREP;
+  for (const id of EARLY_FIXTURES) {
+    const exercise = await loadExercise(id);
+    // fixtures.test.ts's titles, which mocha's --grep matches as a substring.
+    const titles = fixtureCases(exercise, only).map((c) => `fixtures: ${id} ${c.name}: ${c.expected.description}`);
+    if (!titles.length || (grep && !titles.some((t) => t.includes(grep)))) continue;
+    const run = verifyFixtures({ exercise, cluster, only });
+    run.catch(() => {}); // awaited by fixtures.test.ts, and by afterAll
+    early.set(id, run);
+  }
 }
 
 export const mochaHooks = {
@@ -24,6 +56,7 @@ export const mochaHooks = {
       if (process.env.KUBEGRADE_TEST_SKIP_SETUP !== "1") await setup({ progress, kit: true });
       shared = await obtainCluster({ progress, provider: "kit" });
       progress.info(`Integration tests run on ${shared.description}, Kubernetes ${shared.kubernetesVersion}`);
+      await startEarlyFixtures(shared);
     } catch (error) {
       startError = error;
       throw error;
@@ -31,6 +64,8 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(120_000);
+    // Normally long settled (fixtures.test.ts awaited them); never stop the cluster under a grade.
+    for (const run of early.values()) await run.then((r) => Promise.allSettled(r.outcomes), () => {});
     await shared?.stop();
   },
 };
