@@ -20,6 +20,17 @@ async function fetchIndex(ctx: CheckContext<Params>, pod: string): Promise<{ url
   return { url, ok: answer.exitCode === 0, lines, error: (answer.stderr || answer.stdout).trim() };
 }
 
+/**
+ * `fetch` for every pod at once; the answers in the pods' order, or the failure of the
+ * first pod (in that order) that failed — the same message a one-by-one loop would give.
+ */
+async function inOrder<T>(names: string[], fetch: (name: string) => Promise<T>): Promise<[string, T][]> {
+  const settled = await Promise.allSettled(names.map(fetch));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return names.map((name, i) => [name, (settled[i] as PromiseFulfilledResult<T>).value]);
+}
+
 function explainFailure(url: string, error: string): string {
   if (/403|404/.test(error)) {
     return (
@@ -44,12 +55,14 @@ export default defineCheck<Params>({
         title: "wget <pod>.<service> returns that pod's hostname",
         run: async () => {
           const pods = await ctx.podsReady();
-          for (const name of pods.keys()) {
-            const got = await ctx.eventually(`index of ${name}`, ctx.deadlines.dnsMs, async () => {
+          const answers = await inOrder([...pods.keys()], (name) =>
+            ctx.eventually(`index of ${name}`, ctx.deadlines.dnsMs, async () => {
               const answer = await fetchIndex(ctx, name);
               assert(answer.ok, explainFailure(answer.url, answer.error));
               return answer;
-            });
+            }),
+          );
+          for (const [name, got] of answers) {
             assert(
               got.lines.includes(name),
               `GET ${got.url} returned ${JSON.stringify(got.lines.join("\n").slice(0, 200))}, not ${name}'s hostname. ` +
@@ -66,12 +79,14 @@ export default defineCheck<Params>({
         run: async () => {
           if (!servedBefore) return; // reported above; recreating proves nothing more
           const { after } = await ctx.recreateAllOnce();
-          for (const name of after.keys()) {
-            const answer = await ctx.eventually(`index of ${name} after recreation`, ctx.deadlines.dnsMs, async () => {
+          const answers = await inOrder([...after.keys()], (name) =>
+            ctx.eventually(`index of ${name} after recreation`, ctx.deadlines.dnsMs, async () => {
               const a = await fetchIndex(ctx, name);
               assert(a.ok, `After ${name} was recreated, ${explainFailure(a.url, a.error)}`);
               return a;
-            });
+            }),
+          );
+          for (const [name, answer] of answers) {
             const mine = answer.lines.filter((l) => l === name).length;
             assert(mine > 0, `After ${name} was recreated, GET ${answer.url} no longer returns its hostname: ${JSON.stringify(answer.lines.join("\n").slice(0, 200))}.`);
             assert(
