@@ -138,7 +138,7 @@ type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: strin
 
 const require = createRequire(import.meta.url);
 let ajvInstance: Ajv2020 | undefined;
-/** Ajv, loaded on the first validation that is not already known to pass (see `knownValid`). */
+/** Ajv, loaded on the first validation not already known to pass (see `validateOnce`). */
 function ajv(): Ajv2020 {
   if (!ajvInstance) {
     const { Ajv2020: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");

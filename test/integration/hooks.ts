@@ -20,7 +20,7 @@ export function sharedCluster(): Cluster {
 
 /**
  * Exercises whose fixtures are graded from the start of the run, beside every other test,
- * instead of in their turn: cassandra's take ~10 minutes, one ring at a time (a ring asks
+ * instead of in their turn: cassandra's six take ~14 minutes, one ring at a time (a ring asks
  * for 1.5 of the node's 2 CPUs), mostly waiting on JVMs held to 500m each, while the other
  * tests need the rest of the machine. started-early-fixtures.test.ts takes their outcomes from here.
  */
@@ -48,11 +48,11 @@ async function startEarlyFixtures(cluster: Cluster): Promise<void> {
   const grep = process.env.KUBEGRADE_TEST_GREP;
   for (const id of EARLY_FIXTURES) {
     const exercise = await loadExercise(id);
-    // fixtures.test.ts's titles, which mocha's --grep matches as a substring.
+    // fixture-suite.ts's titles, which mocha's --grep matches as a substring.
     const titles = fixtureCases(exercise, only).map((c) => `fixtures: ${id} ${c.name}: ${c.expected.description}`);
     if (!titles.length || (grep && !titles.some((t) => t.includes(grep)))) continue;
     const run = verifyFixtures({ exercise, cluster, only });
-    run.catch(() => {}); // awaited by fixtures.test.ts, and by afterAll
+    run.catch(() => {}); // awaited by started-early-fixtures.test.ts, and by afterAll
     early.set(id, run);
   }
 }
@@ -73,7 +73,7 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(120_000);
-    // Normally long settled (fixtures.test.ts awaited them); never stop the cluster under a grade.
+    // Normally long settled (started-early-fixtures.test.ts awaited them); never stop the cluster under a grade.
     for (const run of early.values()) await run.then((r) => Promise.allSettled(r.outcomes), () => {});
     await shared?.stop();
   },
