@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { loadExercise } from "../../runner/exercise.ts";
 import { fixtureCases, verifyFixtures, type FixtureOutcome } from "../../runner/verify.ts";
-import { earlyFixtureRun, sharedCluster } from "./hooks.ts";
+import { earlyFixtureRun, fixtureSuiteTitle, fixtureTestTitle, sharedCluster } from "./hooks.ts";
 
 const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, "runner/report/report.schema.json"), "utf8")) as object;
 const ajv = new Ajv2020({ allErrors: true });
@@ -26,7 +26,7 @@ export async function describeFixtures(id: string): Promise<void> {
   const exercise = await loadExercise(id);
   const cases = fixtureCases(exercise, only);
   if (!cases.length) return;
-  describe(`fixtures: ${id}`, function () {
+  describe(fixtureSuiteTitle(id), function () {
     const outcomes = new Map<string, Promise<FixtureOutcome>>();
     before(async function () {
       // Started with the cluster for a long exercise (hooks.ts), else now.
@@ -34,7 +34,7 @@ export async function describeFixtures(id: string): Promise<void> {
       run.cases.forEach((c, i) => outcomes.set(c.name, run.outcomes[i]));
     });
     for (const c of cases) {
-      it(`${c.name}: ${c.expected.description}`, async function () {
+      it(fixtureTestTitle(c), async function () {
         const { report, problems } = await outcomes.get(c.name)!;
         expect(problems, "verdicts against expected.yaml").to.deep.equal([]);
         expect(report).to.not.equal(undefined);

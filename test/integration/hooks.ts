@@ -8,7 +8,7 @@ import { obtainCluster } from "../../runner/cluster/index.ts";
 import { loadExercise } from "../../runner/exercise.ts";
 import { setup } from "../../runner/setup/setup.ts";
 import { createProgress } from "../../runner/util/progress.ts";
-import { fixtureCases, verifyFixtures } from "../../runner/verify.ts";
+import { fixtureCases, verifyFixtures, type FixtureCase } from "../../runner/verify.ts";
 
 let shared: Cluster | undefined;
 let startError: unknown;
@@ -37,6 +37,10 @@ export function earlyFixtureNamespace(namespace: string): boolean {
   return EARLY_FIXTURES.some((id) => namespace.startsWith(`kg-${id}-`));
 }
 
+/** The titles of fixture-suite.ts's suites and tests (mocha's grep matches "<suite> <test>"). */
+export const fixtureSuiteTitle = (exercise: string) => `fixtures: ${exercise}`;
+export const fixtureTestTitle = (c: FixtureCase) => `${c.name}: ${c.expected.description}`;
+
 /** The fixture run started with the cluster for `exercise`, if there is one. */
 export function earlyFixtureRun(exercise: string): Promise<FixtureRun> | undefined {
   return early.get(exercise);
@@ -48,8 +52,8 @@ async function startEarlyFixtures(cluster: Cluster): Promise<void> {
   const grep = process.env.KUBEGRADE_TEST_GREP;
   for (const id of EARLY_FIXTURES) {
     const exercise = await loadExercise(id);
-    // fixture-suite.ts's titles, which mocha's --grep matches as a substring.
-    const titles = fixtureCases(exercise, only).map((c) => `fixtures: ${id} ${c.name}: ${c.expected.description}`);
+    // fixture-suite.ts's full titles, which mocha's --grep matches as a substring.
+    const titles = fixtureCases(exercise, only).map((c) => `${fixtureSuiteTitle(id)} ${fixtureTestTitle(c)}`);
     if (!titles.length || (grep && !titles.some((t) => t.includes(grep)))) continue;
     const run = verifyFixtures({ exercise, cluster, only });
     run.catch(() => {}); // awaited by started-early-fixtures.test.ts, and by afterAll
