@@ -26,7 +26,7 @@ import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from "n
 import { runInNewContext } from "node:vm";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../runner/config.ts";
-import { startKitCluster } from "../runner/cluster/kit.ts";
+import { startKitCluster } from "../runner/cluster/providers/kit.ts";
 import { warmCluster } from "../runner/cluster/index.ts";
 import { runBatch } from "../runner/batch/batch.ts";
 import { createProgress, type Progress } from "../runner/util/progress.ts";

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { KIT_IMAGE } from "../runner/config.ts";
-import { startKitCluster } from "../runner/cluster/kit.ts";
+import { startKitCluster } from "../runner/cluster/providers/kit.ts";
 import { applyObjects } from "../runner/kube/apply.ts";
 import { waitForPodsReady } from "../runner/kube/pods.ts";
 import { setup } from "../runner/setup/setup.ts";

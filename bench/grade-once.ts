@@ -4,7 +4,7 @@
  * spent waiting on cluster transitions, from the report's timeline) and peak RSS.
  * Usage: node bench/grade-once.ts <exercise> <dir> [--reuse]
  */
-import { grade } from "../runner/grade.ts";
+import { grade } from "../runner/grade/index.ts";
 import type { GradeReport } from "../runner/report/model.ts";
 import type { Progress } from "../runner/util/progress.ts";
 

@@ -5,8 +5,8 @@
 import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseProvider } from "./cluster/types.ts";
-import { EXERCISES_OPTION, IMAGE_REGISTRY_OPTION, collect, coursesOf, imageRegistryOf, type CommandContext } from "./commands.ts";
+import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
+import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { createProgress } from "./util/progress.ts";
 import { interruption } from "./util/interrupt.ts";
@@ -20,7 +20,7 @@ import { parseNamespacesFile } from "./batch/namespace-pool.ts";
 import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/roster.ts";
 import { parseShard } from "./batch/shard.ts";
 
-interface BatchCliOptions {
+interface BatchCliOptions extends ClusterCliOptions {
   exercises?: string[];
   roster?: string;
   out: string;
@@ -28,14 +28,9 @@ interface BatchCliOptions {
   jobs?: string;
   isolation: string;
   shard?: string;
-  cluster?: string;
-  kubeconfig?: string;
-  context?: string;
-  reuse?: boolean;
   namespaces?: string;
   timeout?: string;
   similarAt?: string;
-  imageRegistry?: string;
   debug?: boolean;
 }
 
@@ -110,6 +105,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     throw new UsageError(`--report ${opts.report}: ${errorMessage(error)}`);
   }
   const { runBatch } = await import("./batch/batch.ts");
+  const progress = createProgress({ env });
   const result = await runBatch({
     exercise: exerciseId,
     exercises: coursesOf(opts, env),
@@ -119,10 +115,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     jobs: opts.jobs === undefined ? undefined : positiveNumber(opts.jobs, "--jobs", true),
     isolation: opts.isolation as Isolation,
     shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
-    provider: parseProvider(opts.cluster, "--cluster"),
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    reuse: opts.reuse,
+    clusterOptions: clusterOptionsOf(opts, { env, progress }),
     imageRegistry: imageRegistryOf(opts, env),
     namespaces,
     namespacesOrigin: opts.namespaces === undefined ? undefined : `--namespaces ${opts.namespaces}`,
@@ -130,7 +123,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     similarity: opts.similarAt === undefined ? undefined : { threshold: similarityThreshold(opts.similarAt) },
     debug: opts.debug,
     signal: interruption,
-    progress: createProgress({ env }),
+    progress,
     env,
   });
   process.stdout.write(`${summary(result)}\n`);
@@ -159,24 +152,20 @@ export async function gradebookMergeCommand(outs: string[], opts: { into: string
 }
 
 export function registerBatchCommands(program: Command, context: CommandContext): void {
-  program
+  const batch = program
     .command("batch")
     .description("grade a whole class on one cluster, several at a time, into a gradebook (CSV and JSON)")
     .argument("<exercise>", "exercise id (see `kubegrade list`)")
-    .argument("[submissions...]", "submission directories or git URL[#ref]s (or use --roster)")
+    .argument("[submissions...]", "submission directories or git URL[#ref]s (or use --roster)");
+  addClusterOptions(batch, { what: "grade" })
     .option("--roster <file>", "CSV with a header row, then: student id, source (directory or git URL)")
     .option("--out <dir>", "results: gradebook.csv, gradebook.json, gradebook.html (dashboard), similarity.csv, gradebook-lms.csv and <student>/ folders of reports", DEFAULT_OUT)
     .option("--report <formats>", "each student's reports, FORMAT=PATH[,…] relative to <out>/<student>/ (report.json is always written)")
     .option("--jobs <n>", "grades at once (default: what the cluster's free CPU and memory fit, by what one submission's pods request; at most 1.5 per CPU core)")
     .addOption(new Option("--isolation <mode>", "a namespace per submission on one cluster, or a fresh node per submission").choices([...ISOLATIONS]).default("namespace"))
     .option("--shard <I/N>", "grade only shard I of N (a stable share by student id); join with `kubegrade gradebook merge`")
-    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
-    .option("--kubeconfig <path>", "grade on an existing cluster")
-    .option("--context <name>", "kubeconfig context")
-    .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`)")
     .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
-    .option(...IMAGE_REGISTRY_OPTION)
     .option("--similar-at <fraction>", "list two submissions as alike from this similarity of what they wrote beyond the handout, 0 to 1 (default 0.6; never scored)")
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "each grade's steps, stack traces")

@@ -2,13 +2,13 @@
  * `kubegrade exercise new` and `kubegrade exercise verify`: the instructor's tools for a
  * course directory (runner/exercise.ts reads it, runner/verify.ts proves it).
  */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseAllDocuments, parseDocument, stringify } from "yaml";
-import { parseProvider } from "./cluster/types.ts";
-import { EXERCISES_OPTION, IMAGE_REGISTRY_OPTION, collect, coursesOf, imageRegistryOf, type CommandContext } from "./commands.ts";
+import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
+import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
 import { listExercises, loadExercise } from "./exercise.ts";
 import { verdict } from "./report/writers/text.ts";
@@ -176,15 +176,10 @@ function outcomeLine(o: FixtureOutcome, width: number): string {
   return `${mark} ${`${o.exercise}/${o.name}`.padEnd(width)}  exit ${o.expected.exitCode} expected, ${got}${o.problems.map((p) => `\n      ${p}`).join("")}`;
 }
 
-interface VerifyCliOptions {
+interface VerifyCliOptions extends ClusterCliOptions {
   exercises?: string[];
-  cluster?: string;
-  kubeconfig?: string;
-  context?: string;
-  reuse: boolean;
   jobs?: string;
   only?: string;
-  imageRegistry?: string;
 }
 
 export async function verifyCommand(ids: string[], opts: VerifyCliOptions, context: CommandContext): Promise<ExitCode> {
@@ -194,14 +189,16 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs ${opts.jobs}: a whole number of at least 1 is expected`);
   const progress = createProgress({ env: context.env });
-  const provider = parseProvider(opts.cluster, "--cluster");
+  const clusterOptions = clusterOptionsOf(opts, { env: context.env, progress, reuseByDefault: true });
   const imageRegistry = imageRegistryOf(opts, context.env);
   const { exerciseProblems, verifyFixtures } = await import("./verify.ts");
-  const { obtainCluster } = await import("./cluster/index.ts");
+  const { chooseProvider, obtainCluster } = await import("./cluster/index.ts");
+  // What the cluster will be able to do, before it is obtained: an exercise that cannot run there fails first.
+  const { provider } = await chooseProvider(clusterOptions);
   const prepared = [];
   const broken: string[] = [];
   for (const id of targets) {
-    const { exercise, problems } = await exerciseProblems(id, courses, provider ?? "kit");
+    const { exercise, problems } = await exerciseProblems(id, courses, provider.capabilities);
     if (problems.length || !exercise) broken.push(`✗ ${id}: ${problems.join("; ")}`);
     if (exercise) prepared.push(exercise);
   }
@@ -209,7 +206,7 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
     process.stdout.write(`${broken.join("\n")}\n`);
     return EXIT.notPassed;
   }
-  const cluster = await obtainCluster({ provider, kubeconfig: opts.kubeconfig, context: opts.context, reuse: opts.reuse, progress, env: context.env });
+  const cluster = await obtainCluster(clusterOptions);
   let failed = 0;
   let total = 0;
   try {
@@ -227,7 +224,7 @@ export async function verifyCommand(ids: string[], opts: VerifyCliOptions, conte
       }
     }
   } finally {
-    if (!opts.reuse) await cluster.stop().catch((error: unknown) => progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+    await cluster.stop().catch((error: unknown) => progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
   }
   if (interruption.aborted) return EXIT.interrupted;
   process.stdout.write(`\n${total - failed}/${total} fixture(s) got exactly their verdicts${failed ? `; ${failed} did not` : ""}.\n`);
@@ -252,17 +249,13 @@ export function registerExerciseCommands(program: Command, context: CommandConte
           `Next: kubegrade exercise verify ${id} --exercises ${resolve(dir)}\n`,
       );
     });
-  exercise
+  const verify = exercise
     .command("verify")
     .description("grade every fixture of the exercises and compare each with its expected.yaml (exit 0 only when all agree)")
-    .argument("[ids...]", "exercises to verify (default: every exercise of the course directories)")
-    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
-    .option("--kubeconfig <path>", "verify on an existing cluster")
-    .option("--context <name>", "kubeconfig context")
-    .option("--no-reuse", "start a cluster for this run and remove it after (default: the warm cluster, started and kept if there is none)")
+    .argument("[ids...]", "exercises to verify (default: every exercise of the course directories)");
+  addClusterOptions(verify, { what: "verify", reuseByDefault: true })
     .option("--jobs <n>", "fixtures graded at once (default: as many as the cluster's free capacity fits, as batch chooses)")
     .option("--only <cases>", "only these fixtures (comma-separated)")
-    .option(...IMAGE_REGISTRY_OPTION)
     .option(...EXERCISES_OPTION, collect)
     .action(async (ids: string[], opts: VerifyCliOptions) => {
       context.setExitCode(await verifyCommand(ids, opts, context));

@@ -1,14 +1,15 @@
 /**
  * grade, list and explain: plain async functions over options, registered on the CLI.
  */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import pc from "picocolors";
 import { TIMEOUTS } from "./config.ts";
-import { parseProvider } from "./cluster/types.ts";
+import { requestCluster } from "./cluster/request.ts";
+import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
 import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
-import type { GradeOptions } from "./grade.ts";
+import type { CheckProgress, RunOptions } from "./grade/types.ts";
 import { renderTable } from "./report/terminal.ts";
 import { formatRefusal } from "./report/writers/text.ts";
 import { colourEnabled } from "./util/colour.ts";
@@ -16,24 +17,11 @@ import { createProgress, type ActiveStep } from "./util/progress.ts";
 import { disposableSource, resolveSource } from "./submission/source.ts";
 import { NamespacePool } from "./batch/namespace-pool.ts";
 import { interruption } from "./util/interrupt.ts";
-import { parseImageRegistry } from "./images/names.ts";
+import type { Progress } from "./util/progress.ts";
 
 /** --exercises DIR (repeatable): a course's exercises besides the built-in ones. */
 export const EXERCISES_OPTION = ["--exercises <dir>", "a course directory of exercises (repeatable; also KUBEGRADE_EXERCISES or a kubegrade.yaml above the current directory)"] as const;
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** --image-registry HOST/PATH: where the images only the kit builds are (`kubegrade images push`). */
-export const IMAGE_REGISTRY_OPTION = [
-  "--image-registry <host/path>",
-  "on a cluster that is not the kit: run the images only the kit builds (demo's, cassandra's) from this registry, where `kubegrade images push` copied them (also KUBEGRADE_IMAGE_REGISTRY)",
-] as const;
-
-/** --image-registry, else KUBEGRADE_IMAGE_REGISTRY; checked (exit 2 when malformed). */
-export function imageRegistryOf(opts: { imageRegistry?: string }, env: NodeJS.ProcessEnv): string | undefined {
-  if (opts.imageRegistry !== undefined) return parseImageRegistry(opts.imageRegistry, "--image-registry");
-  if (env.KUBEGRADE_IMAGE_REGISTRY) return parseImageRegistry(env.KUBEGRADE_IMAGE_REGISTRY, "KUBEGRADE_IMAGE_REGISTRY=");
-  return undefined;
-}
 
 /** The course directories a command reads, from its --exercises, the environment or kubegrade.yaml. */
 export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv): string[] {
@@ -41,14 +29,13 @@ export function coursesOf(opts: { exercises?: string[] }, env: NodeJS.ProcessEnv
 }
 
 /**
- * The grader, loaded when a grade runs, not at start: list, explain and --help need no
- * cluster library. (Outside the function that uses `await using`: TypeScript's down-levelling
- * of it skips rewriting the specifier to .js in the package's build.)
+ * Phase 1 of a grade (read and validate: no Kubernetes client, no container library), loaded
+ * when a grade runs, not at start: list, explain and --help need neither. At module level:
+ * tsc does not rewrite ".ts" to ".js" in an import() inside a function that holds an
+ * `await using` (its downlevelled body), which would break the npm package.
  */
-const loadGrader = () => import("./grade.ts");
-// At module level: tsc does not rewrite ".ts" to ".js" in an import() inside a function that
-// holds an `await using` (its downlevelled body), which would break the npm package.
-const loadPrepare = () => import("./prepare.ts");
+const loadPrepare = () => import("./grade/prepare.ts");
+const loadScore = () => import("./grade/score.ts");
 
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
@@ -63,24 +50,18 @@ function formatRefusals(report: GradeReport): string {
   ].join("\n");
 }
 
-interface GradeCliOptions {
+interface GradeCliOptions extends ClusterCliOptions {
   exercises?: string[];
   report?: string;
-  cluster?: string;
-  kubeconfig?: string;
-  context?: string;
-  reuse?: boolean;
   namespace?: string;
   keep?: boolean;
   timeout?: string;
-  imageRegistry?: string;
   debug?: boolean;
 }
 
 export async function gradeCommand(exerciseId: string, dir: string | undefined, opts: GradeCliOptions, context: CommandContext): Promise<ExitCode> {
   const { env } = context;
   const specs = opts.report ? await parseReportSpecsOrUsage(opts.report) : [];
-  const provider = parseProvider(opts.cluster, "--cluster");
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
     const seconds = Number(opts.timeout);
@@ -92,71 +73,88 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   }
   const imageRegistry = imageRegistryOf(opts, env);
   const progress = createProgress({ env });
-  const active = new Map<string, ActiveStep>();
   const colour = colourEnabled(env, !!process.stdout.isTTY);
-  const c = pc.createColors(colour);
   await using source = disposableSource(await resolveSource(dir ?? "."));
-  const options: GradeOptions = {
+  const namespaces = opts.namespace !== undefined ? new NamespacePool([opts.namespace]) : undefined;
+  // Phase 1: a refused submission never starts a cluster.
+  const prepared = await (await loadPrepare()).prepareGrade({
     exercise: exerciseId,
     exercises: coursesOf(opts, env),
     submission: source.dir,
     submissionLabel: source.label,
     commit: source.commit,
     sourceNotes: source.notes,
-    provider,
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    reuse: opts.reuse,
-    ...(imageRegistry ? { imageRegistry } : {}),
-    ...(opts.namespace !== undefined ? { namespaces: new NamespacePool([opts.namespace]) } : {}),
-    signal: interruption,
-    keep: opts.keep,
-    removeClusterInBackground: true,
-    timeoutMs,
-    debug: opts.debug,
     progress,
     env,
-    checkProgress: {
-      started: (check) => {
-        active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
+  });
+  let report = prepared.report;
+  if (!prepared.refused) {
+    // The cluster starts now; the rest of the grader (the Kubernetes client, mocha's checks)
+    // loads while it boots (run() imports it once the node's container runs).
+    let onStarting = () => {};
+    const starting = new Promise<void>((resolve) => (onStarting = resolve));
+    const cluster = requestCluster(
+      { ...clusterOptionsOf({ ...opts, reuse: opts.reuse || opts.keep }, { env, progress }), ...(namespaces ? { namespaces: namespaces.names } : {}), onStarting: () => onStarting() },
+      { removeInBackground: true },
+    );
+    const obtaining = cluster.obtain();
+    await Promise.race([starting, obtaining.then(() => {}, () => {})]); // run() reports its failure
+    const run: RunOptions = {
+      cluster,
+      ...(imageRegistry ? { imageRegistry } : {}),
+      ...(namespaces ? { namespaces } : {}),
+      signal: interruption,
+      keep: opts.keep,
+      timeoutMs,
+      debug: opts.debug,
+      checkProgress: checkLines(progress, colour),
+      onNamespace: ({ namespace, kubeconfigPath }) => {
+        if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
       },
-      waiting: (id, detail) => active.get(id)?.update(detail),
-      finished: (result: CheckResult) => {
-        const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
-        const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
-        const step = active.get(result.id);
-        if (step) step.end({ ok: result.status === "passed", line });
-        else progress.info(line);
-      },
+    };
+    report = await prepared.run(run);
+  }
+  return printGrade(report, { colour, specs, env, progress });
+}
+
+/** Each check's progress line: started, what it waits for, its verdict. */
+function checkLines(progress: Progress, colour: boolean): CheckProgress {
+  const c = pc.createColors(colour);
+  const active = new Map<string, ActiveStep>();
+  return {
+    started: (check) => {
+      active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
     },
-    onNamespace: ({ namespace, kubeconfigPath }) => {
-      if (kubeconfigPath) progress.info(`Keeping namespace ${namespace}: kubectl --kubeconfig ${kubeconfigPath} -n ${namespace} get pods`);
+    waiting: (id, detail) => active.get(id)?.update(detail),
+    finished: (result: CheckResult) => {
+      const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
+      const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+      const step = active.get(result.id);
+      if (step) step.end({ ok: result.status === "passed", line });
+      else progress.info(line);
     },
   };
-  // Validate first (a refused submission never starts a cluster), then start the cluster
-  // and load the rest of the grader (the Kubernetes client, mocha's checks) while it boots.
-  const { prepareSubmission, obtainClusterFor } = await loadPrepare();
-  const prepared = await prepareSubmission(options);
-  let onStarting = () => {};
-  const starting = new Promise<void>((resolve) => (onStarting = resolve));
-  const pendingCluster = prepared.refused ? undefined : obtainClusterFor(options, () => onStarting());
-  pendingCluster?.catch(() => {}); // grade() awaits it and reports its failure
-  if (pendingCluster) await Promise.race([starting, pendingCluster.then(() => {}, () => {})]);
-  const { exitCodeForReport, grade } = await loadGrader();
-  const report = await grade({ ...options, ...(pendingCluster ? { pendingCluster } : {}) }, prepared);
+}
+
+/** The table (or the refusals), the notes and the reports asked for; the exit code. */
+async function printGrade(
+  report: GradeReport,
+  how: { colour: boolean; specs: Awaited<ReturnType<typeof parseReportSpecsOrUsage>>; env: NodeJS.ProcessEnv; progress: Progress },
+): Promise<ExitCode> {
+  const { exitCodeForReport } = await loadScore();
   if (report.interrupted) {
     // Not a result: no table, no score, no report file a grading system would read.
     process.stderr.write(`kubegrade: interrupted by ${report.interrupted}: not graded, no report written; everything the grade started was removed.\n`);
     return exitCodeForReport(report);
   }
   if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
-  else process.stdout.write(`${renderTable(report, { colour })}\n`);
+  else process.stdout.write(`${renderTable(report, { colour: how.colour })}\n`);
   if (report.infrastructureError) {
     process.stderr.write(`kubegrade: infrastructure error (not your submission's fault): ${report.infrastructureError}\n`);
   }
   for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
-  const written = specs.length ? await (await loadWriters()).writeReports(report, specs, env) : [];
-  for (const path of written) progress.info(`Report written: ${path}`);
+  const written = how.specs.length ? await (await loadWriters()).writeReports(report, how.specs, how.env) : [];
+  for (const path of written) how.progress.info(`Report written: ${path}`);
   return exitCodeForReport(report);
 }
 
@@ -196,20 +194,16 @@ export async function explainCommand(exerciseId: string, courses: readonly strin
 }
 
 export function registerGradeCommands(program: Command, context: CommandContext): void {
-  program
+  const grade = program
     .command("grade")
     .description("grade a submission: every *.yaml/*.yml below DIR (default: the current directory)")
     .argument("<exercise>", "exercise id (see `kubegrade list`)")
-    .argument("[source]", "submission directory, or git URL[#ref]", ".")
+    .argument("[source]", "submission directory, or git URL[#ref]", ".");
+  addClusterOptions(grade, { what: "grade" })
     .option("--report <formats>", "reports to write, FORMAT=PATH[,FORMAT=PATH…]: json, junit, gradescope, classroom50, annotations, codequality, summary, html")
-    .addOption(new Option("--cluster <provider>", "where to grade").choices(["kit", "k3s", "kubeconfig"]))
-    .option("--kubeconfig <path>", "grade on an existing cluster")
-    .option("--context <name>", "kubeconfig context")
-    .option("--reuse", "grade on the warm cluster (`kubegrade cluster start`; started and kept if there is none)")
     .option("--namespace <name>", "grade in this pre-created, empty namespace instead of creating one (it is emptied again afterwards, not deleted)")
     .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
     .option("--timeout <seconds>", "budget for the whole grade")
-    .option(...IMAGE_REGISTRY_OPTION)
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "stack traces and component logs")
     .action(async (exercise: string, dir: string, opts: GradeCliOptions) => {

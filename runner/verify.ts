@@ -13,11 +13,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { chooseJobs, readCapacity, submissionFootprint } from "./batch/capacity.ts";
-import type { Cluster } from "./cluster/index.ts";
+import { givenCluster } from "./cluster/request.ts";
+import type { Cluster, ProviderCapabilities } from "./cluster/types.ts";
 import { PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
-import { exitCodeForReport, grade } from "./grade.ts";
+import { exitCodeForReport, prepareGrade } from "./grade/index.ts";
 import { WORKLOAD_IMAGES } from "./node-image/workloads.ts";
 import type { GradeReport } from "./report/model.ts";
 import { imageVerdict } from "./submission/images.ts";
@@ -147,7 +148,7 @@ export interface VerifyOptions {
   /** Grades at once; chosen as batch chooses it when absent. */
   jobs?: number;
   signal?: AbortSignal;
-  /** --image-registry: where the images only the kit builds are (grade()'s imageRegistry). */
+  /** --image-registry: where the images only the kit builds are (RunOptions.imageRegistry). */
   imageRegistry?: string;
 }
 
@@ -165,14 +166,17 @@ export async function verifyFixtures(options: VerifyOptions): Promise<{ cases: F
   }
   const outcomes = limited(jobs, cases.map((c) => async (): Promise<FixtureOutcome> => {
     try {
-      const report = await grade({
+      // The same two phases as `kubegrade grade`, on the one cluster.
+      const prepared = await prepareGrade({
         exercise: exercise.id,
         exercises: options.courses,
         submission: join(c.dir, "submission"),
-        cluster,
+        progress: createProgress({ quiet: true }),
+      });
+      const report = prepared.refused ? prepared.report : await prepared.run({
+        cluster: givenCluster(cluster),
         signal: options.signal,
         ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
-        progress: createProgress({ quiet: true }),
       });
       return { ...c, report, problems: compareWithExpected(report, c.expected, c.name, exercise) };
     } catch (error) {
@@ -183,7 +187,11 @@ export async function verifyFixtures(options: VerifyOptions): Promise<{ cases: F
 }
 
 /** Problems with the exercise itself, before any fixture is graded. */
-export async function exerciseProblems(id: string, courses: readonly string[], provider: string): Promise<{ exercise?: ExerciseDefinition; problems: string[] }> {
+export async function exerciseProblems(
+  id: string,
+  courses: readonly string[],
+  cluster: Pick<ProviderCapabilities, "servesKitImages">,
+): Promise<{ exercise?: ExerciseDefinition; problems: string[] }> {
   let exercise: ExerciseDefinition;
   try {
     exercise = await loadExercise(id, courses);
@@ -191,7 +199,8 @@ export async function exerciseProblems(id: string, courses: readonly string[], p
     return { problems: [(error as Error).message] };
   }
   const problems: string[] = [];
-  if (provider === "kit") {
+  // A cluster that serves the kit's images serves only those; any other pulls the rest itself.
+  if (cluster.servesKitImages) {
     const missing = missingKitImages(exercise);
     if (missing.length) problems.push(`images the kit node does not provide: ${missing.join(", ")} (it serves ${WORKLOAD_IMAGES.flatMap((w) => w.names).join(", ")})`);
   }

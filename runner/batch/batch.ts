@@ -1,6 +1,6 @@
 /**
  * `kubegrade batch`: a whole class graded on one cluster, several submissions at a time,
- * each in a namespace of its own (what grade() does when it is given the cluster), or each
+ * each in a namespace of its own (the grade pipeline's two phases, as `kubegrade grade` runs them), or each
  * on a fresh node of its own (--isolation cluster). Every finished submission is written
  * at once — its reports under <out>/<student>/ and its row in the gradebook, with the class's
  * views rebuilt (dashboard, similar pairs, LMS import file) — so a batch interrupted and run
@@ -12,10 +12,12 @@
  */
 import { cp, mkdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { obtainCluster, type Cluster, type ProviderName } from "../cluster/index.ts";
+import { providerNamed } from "../cluster/registry.ts";
+import { givenCluster, requestCluster } from "../cluster/request.ts";
+import type { Cluster, ClusterOptions } from "../cluster/types.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "../errors.ts";
 import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
-import { grade, prepareSubmission, type GradeOptions, type PreparedSubmission } from "../grade.ts";
+import { prepareGrade, type PreparedGrade, type RunOptions } from "../grade/index.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
 import { writeWhole } from "../report/writers/files.ts";
@@ -59,10 +61,8 @@ export interface BatchOptions {
   shard?: Shard;
   /** Grade on this cluster and leave it running (tests, a caller that owns one). */
   cluster?: Cluster;
-  provider?: ProviderName;
-  kubeconfig?: string;
-  context?: string;
-  reuse?: boolean;
+  /** How to obtain the cluster otherwise (--cluster, --kubeconfig, --context, --reuse). */
+  clusterOptions?: Pick<ClusterOptions, "provider" | "kubeconfig" | "context" | "reuse">;
   /** --image-registry: where the images only the kit builds are (grade()'s imageRegistry). */
   imageRegistry?: string;
   /**
@@ -204,18 +204,15 @@ async function keyFor(source: string, resolved: ResolvedSource, version: string)
   return resumeKey({ exerciseVersion: version, contentDigest: await submissionDigest(resolved.dir) });
 }
 
-export async function runBatch(options: BatchOptions): Promise<BatchResult> {
-  const { progress } = options;
-  const exercise = await loadExercise(options.exercise, options.exercises);
-  const version = exerciseVersion(exercise);
-  const isolation = options.isolation ?? "namespace";
-  const out = resolve(options.out);
-  const specs = studentReportSpecs(options.reports ?? []);
+/** Usage errors in the options themselves, before anything is read or written. */
+function checkOptions(options: BatchOptions, isolation: Isolation): void {
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw new UsageError(`--jobs ${options.jobs}: a whole number of at least 1 is expected`);
   }
   if (isolation === "cluster") {
-    if (options.cluster || options.kubeconfig || options.provider === "kubeconfig" || options.reuse) {
+    const asked = options.clusterOptions ?? {};
+    const named = asked.provider ? providerNamed(asked.provider, "--cluster") : undefined;
+    if (options.cluster || asked.kubeconfig || (named && !named.capabilities.startsNodes) || asked.reuse) {
       throw new UsageError("--isolation cluster starts a fresh node for each submission; it cannot be combined with --kubeconfig, --reuse or a given cluster");
     }
     if (options.namespaces) throw new UsageError("--namespaces grades in pre-created namespaces of one cluster; it cannot be combined with --isolation cluster");
@@ -223,7 +220,6 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   if (options.namespaces && (!options.namespaces.length || new Set(options.namespaces).size !== options.namespaces.length)) {
     throw new UsageError(`${options.namespacesOrigin ?? "--namespaces"}: a list of distinct namespace names is expected`);
   }
-  const namespacesFrom = options.namespacesOrigin ?? "--namespaces";
   const seen = new Map<string, BatchSubmission>();
   for (const s of options.submissions) {
     const problem = studentIdProblem(s.student);
@@ -232,8 +228,68 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     if (earlier) throw new UsageError(`student ${s.student} is given twice (${earlier.source} and ${s.source})`);
     seen.set(s.student, s);
   }
-  const selected = options.submissions.filter((s) => inShard(s.student, options.shard));
+}
 
+/** One batch run: what its phases share. */
+interface BatchRun {
+  options: BatchOptions;
+  exercise: ExerciseDefinition;
+  version: string;
+  isolation: Isolation;
+  out: string;
+  specs: ReportSpec[];
+  /** This run's submissions (after --shard), in the order given. */
+  selected: BatchSubmission[];
+  /** The gradebook's rows before this run, by student. */
+  previous: Map<string, GradebookRow>;
+  writer: GradebookWriter;
+  handout: Awaited<ReturnType<typeof handoutLines>>;
+  outcomes: Map<string, BatchOutcome>;
+  counts: { done: number; running: number };
+  gradedDurations: number[];
+  jobs?: JobsChoice;
+  /** The batch's one cluster (namespace isolation), once obtained. */
+  cluster?: Cluster;
+  /** Pre-created namespaces, once checked on the cluster. */
+  pool?: NamespacePool;
+}
+
+/** A submission waiting for a grade; `prepared` when read and validated already (a local directory). */
+interface Queued {
+  submission: BatchSubmission;
+  prepared?: PreparedGrade;
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  const run = await startRun(options);
+  const queue = await settleWithoutCluster(run);
+  const ownsCluster = !options.cluster && run.isolation === "namespace" && queue.length > 0;
+  try {
+    if (queue.length > 0) await provision(run, queue);
+    await gradeQueue(run, queue);
+  } finally {
+    if (ownsCluster) await run.cluster?.stop().catch((error: unknown) => options.progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+  }
+  const ordered = run.selected.map((s) => run.outcomes.get(s.student)).filter((o): o is BatchOutcome => !!o);
+  const failed = ordered.filter((o) => o.row.infrastructureError !== undefined);
+  return {
+    out: run.out,
+    gradebook: run.writer.book,
+    jobs: run.jobs,
+    outcomes: ordered,
+    exitCode: interruptedBy(undefined, options.signal ?? new AbortController().signal)?.exitCode ?? (failed.length ? EXIT.internal : EXIT.passed),
+  };
+}
+
+/** The options checked, the gradebook read (or begun) and writable, the class's data loaded. */
+async function startRun(options: BatchOptions): Promise<BatchRun> {
+  const exercise = await loadExercise(options.exercise, options.exercises);
+  const version = exerciseVersion(exercise);
+  const isolation = options.isolation ?? "namespace";
+  const out = resolve(options.out);
+  const specs = studentReportSpecs(options.reports ?? []);
+  checkOptions(options, isolation);
+  const selected = options.submissions.filter((s) => inShard(s.student, options.shard));
   const existing = await readGradebook(out);
   if (existing && existing.exercise !== exercise.id) {
     throw new UsageError(`${join(out, GRADEBOOK_JSON)} is the gradebook of exercise ${existing.exercise}, not ${exercise.id}: choose another --out`);
@@ -243,264 +299,265 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const writer = new GradebookWriter(out, existing ? { ...existing, exerciseVersion: version, checkIds } : emptyGradebook(exercise.id, version, checkIds), classData);
   // Similarity compares what each student wrote beyond what the exercise hands out.
   const handout = await handoutLines(exercise);
-  const previous = new Map((existing?.rows ?? []).map((r) => [r.student, r]));
   await writer.flush(); // an --out that cannot be written fails now, not after the first grade
-
   const shardText = options.shard ? ` (shard ${options.shard.index}/${options.shard.count}: ${selected.length} of ${options.submissions.length})` : "";
-  progress.info(`Batch of ${selected.length} submission(s) of exercise ${exercise.id} into ${out}${shardText}`);
-
-  const outcomes = new Map<string, BatchOutcome>();
-  const counts = { done: 0, running: 0 };
-  const gradedDurations: number[] = [];
-  let jobs: JobsChoice | undefined;
-
-  const status = (): string => {
-    const left = selected.length - counts.done - counts.running;
-    let eta = "";
-    if (left + counts.running > 0) {
-      if (gradedDurations.length && jobs) {
-        const mean = gradedDurations.reduce((a, b) => a + b, 0) / gradedDurations.length;
-        eta = `, ~${duration((mean * (left + counts.running / 2)) / jobs.jobs)} to go`;
-      } else {
-        eta = ", estimate after the first grade";
-      }
-    }
-    return `[${counts.done}/${selected.length} done, ${counts.running} running, ${left} left${eta}]`;
+  options.progress.info(`Batch of ${selected.length} submission(s) of exercise ${exercise.id} into ${out}${shardText}`);
+  return {
+    options, exercise, version, isolation, out, specs, selected, writer, handout,
+    previous: new Map((existing?.rows ?? []).map((r) => [r.student, r])),
+    outcomes: new Map(), counts: { done: 0, running: 0 }, gradedDurations: [],
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   };
+}
 
-  /** Records an outcome; returns a note for the progress line, if any. */
-  const record = async (submission: BatchSubmission, row: GradebookRow, skipped: boolean, extras: RowExtras = {}): Promise<string> => {
-    outcomes.set(submission.student, { student: submission.student, skipped, row });
-    counts.done++;
-    const before = previous.get(submission.student);
-    if (skipped) return "";
-    // A failure of the grader never replaces a finished grade (of an earlier version of
-    // the submission): the run's exit code says to run again, and that grades it.
-    if (row.infrastructureError !== undefined && before && before.infrastructureError === undefined) {
-      return `; the gradebook keeps the earlier grade (${verdict(before)}) until a run grades this version`;
+/** "[3/10 done, 2 running, 5 left, ~2 min to go]" */
+function status(run: BatchRun): string {
+  const { counts, gradedDurations, jobs } = run;
+  const left = run.selected.length - counts.done - counts.running;
+  let eta = "";
+  if (left + counts.running > 0) {
+    if (gradedDurations.length && jobs) {
+      const mean = gradedDurations.reduce((a, b) => a + b, 0) / gradedDurations.length;
+      eta = `, ~${duration((mean * (left + counts.running / 2)) / jobs.jobs)} to go`;
+    } else {
+      eta = ", estimate after the first grade";
     }
-    await writer.record(row, extras);
-    return "";
-  };
+  }
+  return `[${counts.done}/${run.selected.length} done, ${counts.running} running, ${left} left${eta}]`;
+}
 
-  let cluster: Cluster | undefined = options.cluster;
-  /** Pre-created namespaces, once checked on the cluster. */
-  let pool: NamespacePool | undefined;
-  /** Where grade() runs: the batch's cluster; a fresh node (isolation cluster); none needed yet (refused before grading). */
-  const where = () =>
-    isolation === "cluster"
-      ? { provider: options.provider ?? "kit" }
-      : cluster
-        ? { cluster }
-        : { provider: options.provider, kubeconfig: options.kubeconfig, context: options.context, reuse: options.reuse };
+/** Records an outcome; returns a note for the progress line, if any. */
+async function record(run: BatchRun, submission: BatchSubmission, row: GradebookRow, skipped: boolean, extras: RowExtras = {}): Promise<string> {
+  run.outcomes.set(submission.student, { student: submission.student, skipped, row });
+  run.counts.done++;
+  const before = run.previous.get(submission.student);
+  if (skipped) return "";
+  // A failure of the grader never replaces a finished grade (of an earlier version of
+  // the submission): the run's exit code says to run again, and that grades it.
+  if (row.infrastructureError !== undefined && before && before.infrastructureError === undefined) {
+    return `; the gradebook keeps the earlier grade (${verdict(before)}) until a run grades this version`;
+  }
+  await run.writer.record(row, extras);
+  return "";
+}
 
-  /** grade()'s options for one submission (the same for its step 1 and the rest). */
-  const gradeOptions = (student: string, resolved: ResolvedSource): GradeOptions => ({
-    exercise: exercise.id,
+/** Phase 1 of one submission's grade (the same as `kubegrade grade`'s). */
+function prepare(run: BatchRun, student: string, resolved: ResolvedSource): Promise<PreparedGrade> {
+  const { options } = run;
+  return prepareGrade({
+    exercise: run.exercise.id,
     exercises: options.exercises,
     submission: resolved.dir,
     submissionLabel: resolved.label,
     commit: resolved.commit,
     sourceNotes: resolved.notes,
-    ...where(),
-    ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
-    ...(pool ? { namespaces: pool } : {}),
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-    debug: options.debug,
     progress: studentProgress(student, options.debug, options.env),
     env: options.env,
   });
+}
 
-  /**
-   * The row of one submission; never throws (whatever happens is that student's row). An
-   * interrupted grade has no row: the next run grades it.
-   */
-  const evaluate = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<{ row?: GradebookRow; skipped: boolean; extras?: RowExtras }> => {
-    const { student, source } = submission;
-    let resolved: ResolvedSource;
-    try {
-      resolved = await resolveSource(source);
-    } catch (error) {
-      return {
-        row: error instanceof UsageError
-          ? unreadableRow(student, source, errorMessage(error), exercise.checks, new Date())
-          : infrastructureRow(student, source, `reading the submission failed: ${errorMessage(error)}`, exercise, new Date()),
-        skipped: false,
-      };
-    }
-    let key: string | undefined;
-    try {
-      key = await keyFor(source, resolved, version);
-      const before = previous.get(student);
-      const dir = join(out, student);
-      if (finished(before, key)) {
-        await completeStudentReports(dir, specs);
-        return { row: before, skipped: true };
-      }
-      // The same grade() as `kubegrade grade`; a refused submission takes no namespace (nor a cluster).
-      const report = await grade(gradeOptions(student, resolved), prepared);
-      if (report.interrupted) return { skipped: false };
-      const row = rowFromReport(student, source, report, key, new Date());
-      // Read before the clone (of a git URL) is removed; kept small: the lines, not the manifests.
-      const lines = await submissionLines(resolved.dir, exercise, handout);
-      try {
-        await writeStudentReports(report, dir, specs, lines);
-      } catch (error) {
-        // Graded, but without its reports it is not finished: a rerun grades it again.
-        return { row: { ...row, infrastructureError: `writing the reports into ${dir} failed: ${errorMessage(error)}` }, skipped: false };
-      }
-      return { row, skipped: false, extras: { feedback: studentFeedback(report), lines } };
-    } catch (error) {
-      // A pre-created namespace that cannot be used is the grader's problem, not the student's.
-      const graderFault = !(error instanceof UsageError) || error instanceof NamespaceNotUsable;
-      return {
-        row: graderFault
-          ? infrastructureRow(student, source, errorMessage(error), exercise, new Date(), { key, commit: resolved.commit })
-          : unreadableRow(student, source, errorMessage(error), exercise.checks, new Date()),
-        skipped: false,
-      };
-    } finally {
-      await resolved.cleanup().catch(() => {});
-    }
+/** Phase 2 of one submission's grade: on the batch's cluster, or on a fresh node of its own (--isolation cluster). */
+function runOptions(run: BatchRun, student: string): RunOptions {
+  const { options } = run;
+  const cluster = run.isolation === "cluster"
+    ? requestCluster({ ...(options.clusterOptions?.provider ? { provider: options.clusterOptions.provider } : {}), progress: studentProgress(student, options.debug, options.env), env: options.env })
+    : givenCluster(run.cluster as Cluster);
+  return {
+    cluster,
+    ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
+    ...(run.pool ? { namespaces: run.pool } : {}),
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    debug: options.debug,
   };
+}
 
-  const gradeOne = async (submission: BatchSubmission, prepared?: PreparedSubmission): Promise<void> => {
-    const started = performance.now();
-    counts.running++;
-    progress.info(`${status()} ${submission.student}: grading ${submission.source}`);
-    const { row, skipped, extras } = await evaluate(submission, prepared).finally(() => {
-      counts.running--;
-    });
-    if (!row) {
-      progress.info(`${status()} ${submission.student}: interrupted, not recorded (the next run grades it)`);
-      return;
+/**
+ * The row of one submission; never throws (whatever happens is that student's row). An
+ * interrupted grade has no row: the next run grades it.
+ */
+async function evaluate(run: BatchRun, queued: Queued): Promise<{ row?: GradebookRow; skipped: boolean; extras?: RowExtras }> {
+  const { student, source } = queued.submission;
+  const { exercise } = run;
+  let resolved: ResolvedSource;
+  try {
+    resolved = await resolveSource(source);
+  } catch (error) {
+    return {
+      row: error instanceof UsageError
+        ? unreadableRow(student, source, errorMessage(error), exercise.checks, new Date())
+        : infrastructureRow(student, source, `reading the submission failed: ${errorMessage(error)}`, exercise, new Date()),
+      skipped: false,
+    };
+  }
+  let key: string | undefined;
+  try {
+    key = await keyFor(source, resolved, run.version);
+    const before = run.previous.get(student);
+    const dir = join(run.out, student);
+    if (finished(before, key)) {
+      await completeStudentReports(dir, run.specs);
+      return { row: before, skipped: true };
     }
-    const took = performance.now() - started;
-    if (!skipped && !row.refused && row.infrastructureError === undefined) gradedDurations.push(took);
-    const note = await record(submission, row, skipped, extras);
-    progress.info(`${status()} ${submission.student}: ${skipped ? `already graded (${verdict(row)}), skipped` : `${verdict(row)} (${duration(took)})`}${note}`);
-  };
+    // The same two phases as `kubegrade grade`; a refused submission takes no namespace (nor a cluster).
+    const prepared = queued.prepared ?? (await prepare(run, student, resolved));
+    const report = prepared.refused ? prepared.report : await prepared.run(runOptions(run, student));
+    if (report.interrupted) return { skipped: false };
+    const row = rowFromReport(student, source, report, key, new Date());
+    // Read before the clone (of a git URL) is removed; kept small: the lines, not the manifests.
+    const lines = await submissionLines(resolved.dir, exercise, run.handout);
+    try {
+      await writeStudentReports(report, dir, run.specs, lines);
+    } catch (error) {
+      // Graded, but without its reports it is not finished: a rerun grades it again.
+      return { row: { ...row, infrastructureError: `writing the reports into ${dir} failed: ${errorMessage(error)}` }, skipped: false };
+    }
+    return { row, skipped: false, extras: { feedback: studentFeedback(report), lines } };
+  } catch (error) {
+    // A pre-created namespace that cannot be used is the grader's problem, not the student's.
+    const graderFault = !(error instanceof UsageError) || error instanceof NamespaceNotUsable;
+    return {
+      row: graderFault
+        ? infrastructureRow(student, source, errorMessage(error), exercise, new Date(), { key, commit: resolved.commit })
+        : unreadableRow(student, source, errorMessage(error), exercise.checks, new Date()),
+      skipped: false,
+    };
+  } finally {
+    await resolved.cleanup().catch(() => {});
+  }
+}
 
-  // 1. Local directories: unchanged since their last grade → kept; unreadable or refused
-  //    before grading (invalid, hostile) → recorded at once, without a cluster.
-  const queue: { submission: BatchSubmission; prepared?: PreparedSubmission }[] = [];
-  for (const submission of selected) {
+async function gradeOne(run: BatchRun, queued: Queued): Promise<void> {
+  const { submission } = queued;
+  const { progress } = run.options;
+  const started = performance.now();
+  run.counts.running++;
+  progress.info(`${status(run)} ${submission.student}: grading ${submission.source}`);
+  const { row, skipped, extras } = await evaluate(run, queued).finally(() => {
+    run.counts.running--;
+  });
+  if (!row) {
+    progress.info(`${status(run)} ${submission.student}: interrupted, not recorded (the next run grades it)`);
+    return;
+  }
+  const took = performance.now() - started;
+  if (!skipped && !row.refused && row.infrastructureError === undefined) run.gradedDurations.push(took);
+  const note = await record(run, submission, row, skipped, extras);
+  progress.info(`${status(run)} ${submission.student}: ${skipped ? `already graded (${verdict(row)}), skipped` : `${verdict(row)} (${duration(took)})`}${note}`);
+}
+
+/**
+ * Step 1, without a cluster: local directories unchanged since their last grade are kept;
+ * unreadable or refused ones (invalid, hostile) are recorded at once. Returns what is left to grade.
+ */
+async function settleWithoutCluster(run: BatchRun): Promise<Queued[]> {
+  const { options } = run;
+  const queue: Queued[] = [];
+  for (const submission of run.selected) {
     if (options.signal?.aborted) break;
-    if (!isGitUrl(submission.source)) {
-      const dir = resolve(submission.source);
-      const digest = await submissionDigest(dir).catch(() => undefined);
-      const before = previous.get(submission.student);
-      if (digest && finished(before, resumeKey({ exerciseVersion: version, contentDigest: digest }))) {
-        const missing = await completeStudentReports(join(out, submission.student), specs);
-        await record(submission, before, true);
-        progress.info(`${status()} ${submission.student}: already graded (${verdict(before)}), skipped${missing.length ? `; could not write ${missing.join(", ")}` : ""}`);
-        continue;
-      }
-      // Read and validated once, here: a refused one is recorded at once, without a cluster.
-      const local = digest ? await resolveSource(submission.source).catch(() => undefined) : undefined;
-      const prepared = local ? await prepareSubmission(gradeOptions(submission.student, local)).catch(() => undefined) : undefined;
-      if (!prepared || prepared.refused) {
-        await gradeOne(submission, prepared);
-        continue;
-      }
-      queue.push({ submission, prepared });
+    if (isGitUrl(submission.source)) {
+      queue.push({ submission });
       continue;
     }
-    queue.push({ submission });
-  }
-
-  // 2. One cluster for all (namespace isolation), obtained only when something needs grading.
-  const ownsCluster = !options.cluster && isolation === "namespace" && queue.length > 0;
-  try {
-    if (queue.length > 0) {
-      if (isolation === "namespace" && !cluster) {
-        try {
-          cluster = await obtainCluster({
-            provider: options.provider,
-            kubeconfig: options.kubeconfig,
-            context: options.context,
-            reuse: options.reuse,
-            namespaces: options.namespaces,
-            progress,
-            env: options.env,
-          });
-        } catch (error) {
-          if (error instanceof UsageError) throw error;
-          // No cluster, no grade: every submission left is recorded as not graded.
-          for (const { submission } of queue.splice(0)) {
-            const row = infrastructureRow(submission.student, submission.source, `no cluster to grade on: ${errorMessage(error)}`, exercise, new Date());
-            const note = await record(submission, row, false);
-            progress.info(`${status()} ${submission.student}: ${verdict(row)}${note}`);
-          }
-        }
-      }
-      if (queue.length > 0 && options.namespaces) {
-        // Every pre-created namespace is checked before the first grade: a wrong one is a usage error (exit 2).
-        const problems: string[] = [];
-        for (const name of options.namespaces) {
-          try {
-            const { cleaned } = await checkPreCreatedNamespace(cluster!.kubeConfig, exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
-            if (cleaned.length) progress.info(`Removed the remains of an interrupted grade from namespace ${name}: ${describeObjects(cleaned)}`);
-          } catch (error) {
-            if (!(error instanceof UsageError)) throw error;
-            problems.push(error.message);
-          }
-        }
-        if (problems.length) throw new UsageError(`${namespacesFrom}: ${problems.length} of ${options.namespaces.length} namespace(s) cannot be graded in:\n  ${problems.join("\n  ")}`);
-        pool = new NamespacePool(options.namespaces, {
-          onRetire: (name, why) => progress.info(`Pre-created namespace ${name} is taken out of the pool: ${why}`),
-        });
-      }
-      if (queue.length === 0) {
-        // The cluster could not be obtained; nothing is left to run.
-      } else if (options.jobs !== undefined) {
-        jobs = { jobs: options.jobs, why: "--jobs" };
-      } else if (isolation === "cluster") {
-        jobs = { jobs: 1, why: "--isolation cluster starts a node per submission (about 0.9 GB each); --jobs N runs more at once" };
-      } else {
-        const capacity = await readCapacity(cluster!.kubeConfig);
-        jobs = "unknown" in capacity
-          ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` }
-          : chooseJobs(capacity, submissionFootprint(exercise), exercise.id);
-      }
-      if (jobs && pool && jobs.jobs > pool.size) {
-        jobs = { jobs: pool.size, why: `${jobs.why}; at most ${pool.size}, one grade per pre-created namespace in ${namespacesFrom}` };
-      }
-      if (jobs) progress.info(
-        `Grading ${queue.length} submission(s), ${jobs.jobs} at a time (${jobs.why}); ` +
-          (isolation === "cluster"
-            ? "each on a fresh node of its own"
-            : pool
-              ? `each in one of ${pool.size} pre-created namespace(s) (${options.namespaces!.join(", ")}), emptied after it, on ${cluster!.description}`
-              : `each in its own namespace on ${cluster!.description}`),
-      );
+    const dir = resolve(submission.source);
+    const digest = await submissionDigest(dir).catch(() => undefined);
+    const before = run.previous.get(submission.student);
+    if (digest && finished(before, resumeKey({ exerciseVersion: run.version, contentDigest: digest }))) {
+      const missing = await completeStudentReports(join(run.out, submission.student), run.specs);
+      await record(run, submission, before, true);
+      options.progress.info(`${status(run)} ${submission.student}: already graded (${verdict(before)}), skipped${missing.length ? `; could not write ${missing.join(", ")}` : ""}`);
+      continue;
     }
-
-    // 3. A pool of workers over the queue; a gradebook that cannot be written stops it.
-    let fatal: unknown;
-    const worker = async () => {
-      for (let next = queue.shift(); next && fatal === undefined && !options.signal?.aborted; next = queue.shift()) {
-        await gradeOne(next.submission, next.prepared).catch((error: unknown) => {
-          fatal ??= error;
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(jobs?.jobs ?? 1, queue.length) }, worker));
-    if (fatal !== undefined) throw new InfrastructureError(`the batch stopped: ${errorMessage(fatal)}`, { cause: fatal });
-  } finally {
-    if (ownsCluster) await cluster?.stop().catch((error: unknown) => progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+    // Read and validated once, here: a refused one is recorded at once, without a cluster.
+    const local = digest ? await resolveSource(submission.source).catch(() => undefined) : undefined;
+    const prepared = local ? await prepare(run, submission.student, local).catch(() => undefined) : undefined;
+    if (!prepared || prepared.refused) await gradeOne(run, { submission, ...(prepared ? { prepared } : {}) });
+    else queue.push({ submission, prepared });
   }
+  return queue;
+}
 
-  const ordered = selected.map((s) => outcomes.get(s.student)).filter((o): o is BatchOutcome => !!o);
-  const failed = ordered.filter((o) => o.row.infrastructureError !== undefined);
-  return {
-    out,
-    gradebook: writer.book,
-    jobs,
-    outcomes: ordered,
-    exitCode: interruptedBy(undefined, options.signal ?? new AbortController().signal)?.exitCode ?? (failed.length ? EXIT.internal : EXIT.passed),
+/** Step 2: the batch's one cluster (namespace isolation), its pre-created namespaces checked, and how many grades at once. */
+async function provision(run: BatchRun, queue: Queued[]): Promise<void> {
+  const { options, exercise } = run;
+  if (run.isolation === "namespace" && !run.cluster) {
+    try {
+      const { obtainCluster } = await import("../cluster/index.ts");
+      run.cluster = await obtainCluster({ ...options.clusterOptions, namespaces: options.namespaces, progress: options.progress, env: options.env });
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      // No cluster, no grade: every submission left is recorded as not graded.
+      for (const { submission } of queue.splice(0)) {
+        const row = infrastructureRow(submission.student, submission.source, `no cluster to grade on: ${errorMessage(error)}`, exercise, new Date());
+        const note = await record(run, submission, row, false);
+        options.progress.info(`${status(run)} ${submission.student}: ${verdict(row)}${note}`);
+      }
+      return;
+    }
+  }
+  if (options.namespaces) run.pool = await checkedPool(run, options.namespaces);
+  run.jobs = await jobsFor(run);
+  const { jobs, pool, cluster } = run;
+  options.progress.info(
+    `Grading ${queue.length} submission(s), ${jobs.jobs} at a time (${jobs.why}); ` +
+      (run.isolation === "cluster"
+        ? "each on a fresh node of its own"
+        : pool
+          ? `each in one of ${pool.size} pre-created namespace(s) (${options.namespaces!.join(", ")}), emptied after it, on ${cluster!.description}`
+          : `each in its own namespace on ${cluster!.description}`),
+  );
+}
+
+/** Every pre-created namespace checked before the first grade: a wrong one is a usage error (exit 2). */
+async function checkedPool(run: BatchRun, names: readonly string[]): Promise<NamespacePool> {
+  const { options } = run;
+  const problems: string[] = [];
+  for (const name of names) {
+    try {
+      const { cleaned } = await checkPreCreatedNamespace(run.cluster!.kubeConfig, run.exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
+      if (cleaned.length) options.progress.info(`Removed the remains of an interrupted grade from namespace ${name}: ${describeObjects(cleaned)}`);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  const from = options.namespacesOrigin ?? "--namespaces";
+  if (problems.length) throw new UsageError(`${from}: ${problems.length} of ${names.length} namespace(s) cannot be graded in:\n  ${problems.join("\n  ")}`);
+  return new NamespacePool(names, {
+    onRetire: (name, why) => options.progress.info(`Pre-created namespace ${name} is taken out of the pool: ${why}`),
+  });
+}
+
+/** How many grades at once: --jobs, else one per fresh node, else what the cluster's free capacity fits; at most one per pre-created namespace. */
+async function jobsFor(run: BatchRun): Promise<JobsChoice> {
+  const { options, pool } = run;
+  let jobs: JobsChoice;
+  if (options.jobs !== undefined) {
+    jobs = { jobs: options.jobs, why: "--jobs" };
+  } else if (run.isolation === "cluster") {
+    jobs = { jobs: 1, why: "--isolation cluster starts a node per submission (about 0.9 GB each); --jobs N runs more at once" };
+  } else {
+    const capacity = await readCapacity(run.cluster!.kubeConfig);
+    jobs = "unknown" in capacity ? { jobs: 1, why: `${capacity.unknown}; --jobs N to choose` } : chooseJobs(capacity, submissionFootprint(run.exercise), run.exercise.id);
+  }
+  if (pool && jobs.jobs > pool.size) {
+    jobs = { jobs: pool.size, why: `${jobs.why}; at most ${pool.size}, one grade per pre-created namespace in ${options.namespacesOrigin ?? "--namespaces"}` };
+  }
+  return jobs;
+}
+
+/** Step 3: a pool of workers over the queue; a gradebook that cannot be written stops it. */
+async function gradeQueue(run: BatchRun, queue: Queued[]): Promise<void> {
+  let fatal: unknown;
+  const worker = async () => {
+    for (let next = queue.shift(); next && fatal === undefined && !run.options.signal?.aborted; next = queue.shift()) {
+      await gradeOne(run, next).catch((error: unknown) => {
+        fatal ??= error;
+      });
+    }
   };
+  await Promise.all(Array.from({ length: Math.min(run.jobs?.jobs ?? 1, queue.length) }, worker));
+  if (fatal !== undefined) throw new InfrastructureError(`the batch stopped: ${errorMessage(fatal)}`, { cause: fatal });
 }
 
 export interface MergeOptions {

@@ -5,7 +5,7 @@
  * when it ends; a namespace is used by one grade at a time, so the pool's size caps --jobs.
  */
 import { UsageError } from "../errors.ts";
-import type { NamespaceLease } from "../grade.ts";
+import type { NamespaceLease } from "../grade/index.ts";
 
 /** RFC 1123 label: what Kubernetes accepts as a namespace name. */
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -5,10 +5,10 @@ import { K3S_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { dockerClient } from "./docker.ts";
 import { waitForClusterReady } from "./ready.ts";
-import type { Cluster } from "./types.ts";
+import type { ClusterParts } from "./types.ts";
 
-/** rancher/k3s through @testcontainers/k3s, for machines that can pull it. Same handle, same readiness. */
-export async function startK3sCluster(options: { image?: string } = {}): Promise<Cluster> {
+/** rancher/k3s through @testcontainers/k3s, for machines that can pull it. Same readiness; its handle is made by providers/k3s.ts. */
+export async function startK3sNode(options: { image?: string } = {}): Promise<ClusterParts> {
   const image = options.image ?? K3S_IMAGE;
   await dockerClient();
   let started;
@@ -27,10 +27,7 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
   const yaml = container.getKubeConfig();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  const remove = async () => {
     await container.stop({ timeout: 5_000 });
   };
   // The images only the kit builds, loaded when a submission first needs them (not at start:
@@ -55,27 +52,23 @@ export async function startK3sCluster(options: { image?: string } = {}): Promise
   };
   try {
     const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs });
-    const cluster: Cluster = {
-      provider: "k3s",
+    return {
       kubeConfig,
       kubeConfigYaml: yaml,
       kubernetesVersion: version,
       description: `k3s ${image} in container ${container.getId().slice(0, 12)}`,
       containerId: container.getId(),
-      owned: true,
       loadKitImages,
-      stop,
+      remove,
       async componentLogs() {
         const logs = await container.logs({ tail: 200 });
         const chunks: string[] = [];
         for await (const chunk of logs) chunks.push(String(chunk));
         return chunks.join("");
       },
-      [Symbol.asyncDispose]: stop,
     };
-    return cluster;
   } catch (error) {
-    await stop().catch(() => {});
+    await remove().catch(() => {});
     throw error;
   }
 }

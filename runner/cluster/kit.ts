@@ -6,7 +6,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from "testcontainer
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { dockerClient, imagePresent } from "./docker.ts";
-import type { Cluster } from "./types.ts";
+import type { ClusterParts } from "./types.ts";
 
 const API_PORT = 6443;
 const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
@@ -59,7 +59,8 @@ export interface KitStartOptions {
   onLog?: (line: string) => void;
 }
 
-export async function startKitCluster(options: KitStartOptions = {}): Promise<Cluster> {
+/** Starts a kit node; its handle is made by the kit provider (providers/kit.ts). */
+export async function startKitNode(options: KitStartOptions = {}): Promise<ClusterParts> {
   const image = options.image ?? KIT_IMAGE;
   await dockerClient(); // fails with a clear message when Docker is not there
   const labels: Record<string, string> = {
@@ -91,11 +92,10 @@ export async function startKitCluster(options: KitStartOptions = {}): Promise<Cl
     });
   }
   try {
-    return await attachKit(started.getId(), {
-      owned: !options.warm,
+    return await attachKitNode(started.getId(), {
       onPending: (observation) => options.onLog?.(`kubegrade-node: [cluster] waiting: ${observation}`),
-      stop: () => stopContainer(started),
-      handOff: () => handOffRemoval(started.getId()),
+      // A warm node outlives this process: its handle does not remove it.
+      ...(options.warm ? {} : { remove: () => stopContainer(started), handOff: () => handOffRemoval(started.getId()) }),
     });
   } catch (error) {
     await stopContainer(started).catch(() => {});
@@ -121,11 +121,20 @@ async function stopContainer(container: StartedTestContainer): Promise<void> {
   await container.stop({ timeout: 10_000, remove: true, removeVolumes: true });
 }
 
-/** A Cluster handle for a running kit node container (just started, or warm). */
-export async function attachKit(
+/** The node's own log and every component's (the last lines of each), for --debug. */
+export async function kitComponentLogs(containerId: string): Promise<string> {
+  const { client } = await dockerClient();
+  const result = await client.container.exec(client.container.getById(containerId), [
+    "sh", "-c", "for f in /var/log/kubegrade/*.log; do echo \"== $f\"; tail -n 60 \"$f\"; done",
+  ]);
+  return result.output;
+}
+
+/** What a handle needs of a running kit node container (just started, or warm). */
+export async function attachKitNode(
   containerId: string,
-  options: { owned: boolean; stop: () => Promise<void>; handOff?: () => boolean; onPending?: (observation: string) => void },
-): Promise<Cluster> {
+  options: { remove?: () => Promise<void>; handOff?: () => boolean; onPending?: (observation: string) => void } = {},
+): Promise<ClusterParts> {
   const { client, info } = await dockerClient();
   const container = client.container.getById(containerId);
   const inspect = await container.inspect();
@@ -145,35 +154,14 @@ export async function attachKit(
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(yaml);
   const version = await waitForClusterReady(kubeConfig, { deadlineMs: TIMEOUTS.clusterReadyMs, onPending: options.onPending });
-  let stopped = false;
-  const cluster: Cluster = {
-    provider: "kit",
+  return {
     kubeConfig,
     kubeConfigYaml: yaml,
     kubernetesVersion: version,
     description: `kit node ${inspect.Config.Image} in container ${containerId.slice(0, 12)} (API ${server})`,
     containerId,
-    owned: options.owned,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await options.stop();
-    },
-    handOff() {
-      if (stopped) return true;
-      if (!options.owned || !options.handOff?.()) return false;
-      stopped = true;
-      return true;
-    },
-    async componentLogs() {
-      const result = await client.container.exec(container, [
-        "sh", "-c", "for f in /var/log/kubegrade/*.log; do echo \"== $f\"; tail -n 60 \"$f\"; done",
-      ]);
-      return result.output;
-    },
-    async [Symbol.asyncDispose]() {
-      await cluster.stop();
-    },
+    ...(options.remove ? { remove: options.remove } : {}),
+    ...(options.handOff ? { handOff: options.handOff } : {}),
+    componentLogs: () => kitComponentLogs(containerId),
   };
-  return cluster;
 }

@@ -3,15 +3,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { TIMEOUTS } from "../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
 import { waitForClusterReady } from "./ready.ts";
-import type { Cluster } from "./types.ts";
+import type { ClusterParts } from "./types.ts";
 
-/** An existing cluster: nothing is started or stopped. */
+/** An existing cluster: nothing is started or stopped (its handle: providers/kubeconfig.ts). */
 export async function connectKubeconfig(options: {
   path?: string;
   context?: string;
   /** Grading in these pre-created namespaces: readiness is read there, and a forbidden read is named. */
   namespaces?: readonly string[];
-}): Promise<Cluster> {
+}): Promise<ClusterParts> {
   const kubeConfig = new KubeConfig();
   const path = options.path ?? process.env.KUBECONFIG?.split(":")[0];
   try {
@@ -43,18 +43,13 @@ export async function connectKubeconfig(options: {
     if (error instanceof UsageError) throw error;
     throw new InfrastructureError(`The cluster at ${server} is not ready: ${errorMessage(error)}`, { cause: error });
   }
-  const cluster: Cluster = {
-    provider: "kubeconfig",
+  return {
     kubeConfig,
     kubeConfigYaml: kubeConfig.exportConfig(),
     kubernetesVersion: version,
     description: `existing cluster ${kubeConfig.getCurrentContext()} (${server})`,
-    owned: false,
-    async stop() {},
     async componentLogs() {
       return "(component logs are not collected from an existing cluster)";
     },
-    async [Symbol.asyncDispose]() {},
   };
-  return cluster;
 }

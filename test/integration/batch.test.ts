@@ -12,7 +12,7 @@ import { runBatch, type BatchResult } from "../../runner/batch/batch.ts";
 import { parseCsv } from "../../runner/batch/csv.ts";
 import { readGradebook } from "../../runner/batch/gradebook.ts";
 import { PROJECT_ROOT } from "../../runner/config.ts";
-import { grade } from "../../runner/grade.ts";
+import { grade } from "../../runner/grade/index.ts";
 import type { GradeReport } from "../../runner/report/model.ts";
 import { createProgress } from "../../runner/util/progress.ts";
 import { sharedCluster } from "./hooks.ts";

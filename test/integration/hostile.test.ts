@@ -18,7 +18,7 @@ import { runBatch, type BatchResult } from "../../runner/batch/batch.ts";
 import { NODE_TMPFS } from "../../runner/cluster/kit.ts";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { loadExercise } from "../../runner/exercise.ts";
-import { exitCodeForReport, grade } from "../../runner/grade.ts";
+import { exitCodeForReport, grade } from "../../runner/grade/index.ts";
 import type { GradeReport } from "../../runner/report/model.ts";
 import { createProgress } from "../../runner/util/progress.ts";
 import { sharedCluster } from "./hooks.ts";

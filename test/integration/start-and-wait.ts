@@ -1,7 +1,7 @@
 // Child process for the cleanup tests: starts a kit node, prints its container id, and holds
 // it until Ctrl-C / SIGTERM, then releases it the way every command does (await using).
 import { once } from "node:events";
-import { startKitCluster } from "../../runner/cluster/kit.ts";
+import { startKitCluster } from "../../runner/cluster/providers/kit.ts";
 import { handleInterrupts, interruption, type Interrupted } from "../../runner/util/interrupt.ts";
 
 handleInterrupts();

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Requirement } from "../../checks/api.ts";
 import { loadExercise } from "../../runner/exercise.ts";
-import { planChecks, skipText } from "../../runner/run-checks.ts";
+import { planChecks, skipText } from "../../runner/grade/run-checks.ts";
 
 const notReady = { reason: "the pods never all became Ready", detail: "web-0 CrashLoopBackOff: exit code 1" };
 

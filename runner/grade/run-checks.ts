@@ -2,22 +2,20 @@
  * Runs an exercise's checks through mocha's programmatic API: one fresh Mocha per grade,
  * one suite per check (non-destructive checks first, then destructive ones, each group
  * in the exercise's order), one test per assertion group. A suite whose prerequisite is
- * missing is skipped with the reason. Results are collected from the runner's events
+ * missing is skipped with the reason; prerequisites are asked afresh after every check
+ * that may change the pods (a destructive one). Results are collected from the runner's events
  * into CheckResults; mocha prints nothing.
  */
 import { AssertionError } from "chai";
 import Mocha from "mocha";
-import type { CheckDefinition, Requirement } from "../checks/api.ts";
-import { createCheckContext, type GradeSession } from "./check-context.ts";
-import type { ExerciseCheck, ExerciseDefinition } from "./exercise.ts";
-import type { CheckResult } from "./report/model.ts";
+import type { CheckDefinition, Requirement } from "../../checks/api.ts";
+import type { ExerciseCheck, ExerciseDefinition } from "../exercise.ts";
+import type { CheckResult } from "../report/model.ts";
+import { createCheckContext } from "./check-context.ts";
+import { podsMayHaveChanged, type GradeSession, type Unmet } from "./session.ts";
+import type { CheckProgress } from "./types.ts";
 
-export interface CheckProgress {
-  started(check: { id: string; title: string }): void;
-  finished(result: CheckResult): void;
-  /** What a running check is waiting for, when that changes. */
-  waiting?(check: string, detail: string): void;
-}
+export type { CheckProgress } from "./types.ts";
 
 interface Planned {
   config: ExerciseCheck;
@@ -29,41 +27,37 @@ export function planChecks(exercise: ExerciseDefinition): Planned[] {
   return [...planned.filter((p) => !p.definition.destructive), ...planned.filter((p) => p.definition.destructive)];
 }
 
-export interface Unmet {
-  /** In a few words: "StatefulSet web does not exist". */
-  reason: string;
-  /** What was seen, when more than the reason (the pods' states). */
-  detail?: string;
+export type { Unmet } from "./session.ts";
+
+/** Why a prerequisite is not met, or undefined when it is; kept until the pods may have changed. */
+function unmet(session: GradeSession, requirement: Requirement, after: string | undefined): Promise<Unmet | undefined> {
+  let answer = session.gates.get(requirement);
+  if (!answer) {
+    answer = ask(session, requirement).then((why) => (why && after ? { ...why, after } : why));
+    session.gates.set(requirement, answer);
+  }
+  return answer;
 }
 
-/** Why a prerequisite is not met, or undefined when it is. Memoized per grade. */
-async function unmet(session: GradeSession, requirement: Requirement): Promise<Unmet | undefined> {
+async function ask(session: GradeSession, requirement: Requirement): Promise<Unmet | undefined> {
   const ctx = createCheckContext<{ service?: string; statefulset?: string }>(session);
-  const key = `gate:${requirement}`;
-  let result = session.memo.get(key) as Promise<Unmet | undefined> | undefined;
-  if (!result) {
-    result = (async (): Promise<Unmet | undefined> => {
-      switch (requirement) {
-        case "service": {
-          const name = await ctx.serviceName();
-          const svc = name ? await ctx.core.readNamespacedService({ name, namespace: ctx.namespace }).catch(() => undefined) : undefined;
-          return svc ? undefined : { reason: name ? `the Service ${name} does not exist` : "no Service governs the StatefulSet" };
-        }
-        case "statefulset":
-          return (await ctx.statefulSet()) ? undefined : { reason: `StatefulSet ${ctx.params.statefulset} does not exist` };
-        case "pods-ready":
-          try {
-            await ctx.podsReady();
-            return undefined;
-          } catch (error) {
-            if (error instanceof AssertionError) return { reason: "the pods never all became Ready", detail: error.message };
-            throw error;
-          }
+  switch (requirement) {
+    case "service": {
+      const name = await ctx.serviceName();
+      const svc = name ? await ctx.core.readNamespacedService({ name, namespace: ctx.namespace }).catch(() => undefined) : undefined;
+      return svc ? undefined : { reason: name ? `the Service ${name} does not exist` : "no Service governs the StatefulSet" };
+    }
+    case "statefulset":
+      return (await ctx.statefulSet()) ? undefined : { reason: `StatefulSet ${ctx.params.statefulset} does not exist` };
+    case "pods-ready":
+      try {
+        await ctx.podsReady();
+        return undefined;
+      } catch (error) {
+        if (error instanceof AssertionError) return { reason: "the pods never all became Ready", detail: error.message };
+        throw error;
       }
-    })();
-    session.memo.set(key, result);
   }
-  return result;
 }
 
 /**
@@ -71,12 +65,26 @@ async function unmet(session: GradeSession, requirement: Requirement): Promise<U
  * proves this prerequisite, else the first check skipped for it (which carries the detail).
  * Never a check the exercise does not have, and the detail only once.
  */
-export function skipText(requirement: Requirement, why: Unmet, plan: Planned[], skipped: string, firstSkipped: Map<Requirement, string>): string {
+export function skipText(requirement: Requirement, why: Unmet, plan: Planned[], skipped: string, firstSkipped: Map<string, string>): string {
+  if (why.after) return afterText(requirement, why, skipped, firstSkipped);
   const prover = plan.find((p) => p.definition.establishes?.includes(requirement) && p.definition.id !== skipped);
   const see = prover?.definition.id ?? firstSkipped.get(requirement);
   if (see) return `${why.reason} (see ${see}).`;
   firstSkipped.set(requirement, skipped);
   return `${why.reason}${why.detail ? `: ${why.detail}` : "."}`;
+}
+
+/**
+ * A prerequisite lost to a check that changed the pods (a destructive one): the first check
+ * skipped for it carries what was seen, the others point to that one.
+ */
+function afterText(requirement: Requirement, why: Unmet, skipped: string, firstSkipped: Map<string, string>): string {
+  const reason = why.reason === "the pods never all became Ready" ? "the pods were not all Ready" : why.reason;
+  const key = `${requirement} after ${why.after}`;
+  const first = firstSkipped.get(key);
+  if (first) return `${reason} after ${why.after} changed them (see ${first}).`;
+  firstSkipped.set(key, skipped);
+  return `${reason} after ${why.after} changed them${why.detail ? `: ${why.detail}` : "."}`;
 }
 
 class SilentReporter extends Mocha.reporters.Base {}
@@ -92,21 +100,23 @@ export async function runChecks(
   const results = new Map<string, CheckResult>();
   const started = new Map<string, number>();
   const skipReasons = new Map<string, string>();
-  const firstSkipped = new Map<Requirement, string>();
+  const firstSkipped = new Map<string, string>();
+  /** The last check that may have changed the pods, once it has run. */
+  let changedBy: string | undefined;
   const failures = new Map<string, { assertion: string[]; errors: string[]; evidence: string[] }>();
 
   for (const { config, definition } of plan) {
     const suite = Mocha.Suite.create(mocha.suite, definition.id);
     const budget = (config.budgetSeconds ?? 0) * 1000 || definition.budgetMs;
     suite.timeout(budget);
-    const ctx = createCheckContext(session, config.params ?? {});
+    const ctx = createCheckContext(session, definition.id);
     suite.beforeAll(async function (this: Mocha.Context) {
       this.timeout(session.deadlines.podReadyMs + 30_000);
       started.set(definition.id, performance.now());
       options.progress?.started({ id: definition.id, title: definition.title });
       session.onWait = (detail) => options.progress?.waiting?.(definition.id, detail);
       for (const requirement of definition.requires) {
-        const why = await unmet(session, requirement);
+        const why = await unmet(session, requirement, changedBy);
         if (why) {
           skipReasons.set(definition.id, skipText(requirement, why, plan, definition.id, firstSkipped));
           this.skip();
@@ -115,6 +125,12 @@ export async function runChecks(
     });
     for (const test of definition.tests(ctx)) {
       suite.addTest(new Mocha.Test(test.title, test.run));
+    }
+    if (definition.destructive) {
+      suite.afterAll(() => {
+        podsMayHaveChanged(session);
+        changedBy = definition.id;
+      });
     }
   }
 

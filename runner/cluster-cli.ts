@@ -1,0 +1,65 @@
+/**
+ * The cluster options of `grade`, `batch` and `exercise verify`, declared and read in one
+ * place: --cluster (its choices from the provider registry), --kubeconfig, --context,
+ * --reuse (and, where the warm cluster is the default, --no-reuse), --image-registry.
+ */
+import { Option, type Command } from "commander";
+import { parseProvider, providerNames, providersHelp } from "./cluster/registry.ts";
+import type { ClusterOptions } from "./cluster/types.ts";
+import { parseImageRegistry } from "./images/names.ts";
+import type { Progress } from "./util/progress.ts";
+
+export interface ClusterCliOptions {
+  cluster?: string;
+  kubeconfig?: string;
+  context?: string;
+  reuse?: boolean;
+  imageRegistry?: string;
+}
+
+/** --image-registry HOST/PATH: where the images only the kit builds are (`kubegrade images push`). */
+export const IMAGE_REGISTRY_OPTION = [
+  "--image-registry <host/path>",
+  "on a cluster that is not the kit: run the images only the kit builds (demo's, cassandra's) from this registry, where `kubegrade images push` copied them (also KUBEGRADE_IMAGE_REGISTRY)",
+] as const;
+
+/**
+ * Adds the cluster options to a command. `reuseByDefault`: the warm cluster unless --no-reuse
+ * (exercise verify); otherwise a fresh cluster unless --reuse.
+ */
+export function addClusterOptions(command: Command, options: { what: string; reuseByDefault?: boolean }): Command {
+  command
+    .addOption(new Option("--cluster <provider>", providersHelp()).choices(providerNames()))
+    .option("--kubeconfig <path>", `${options.what} on an existing cluster`)
+    .option("--context <name>", "kubeconfig context")
+    .option("--reuse", `${options.what} on the warm cluster (\`kubegrade cluster start\`; started and kept if there is none)${options.reuseByDefault ? " — the default" : ""}`);
+  if (options.reuseByDefault) command.option("--no-reuse", "start a cluster for this run and remove it after");
+  return command.option(...IMAGE_REGISTRY_OPTION);
+}
+
+/** --image-registry, else KUBEGRADE_IMAGE_REGISTRY; checked (exit 2 when malformed). */
+export function imageRegistryOf(opts: { imageRegistry?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  if (opts.imageRegistry !== undefined) return parseImageRegistry(opts.imageRegistry, "--image-registry");
+  if (env.KUBEGRADE_IMAGE_REGISTRY) return parseImageRegistry(env.KUBEGRADE_IMAGE_REGISTRY, "KUBEGRADE_IMAGE_REGISTRY=");
+  return undefined;
+}
+
+/**
+ * How to obtain the cluster, from a command's options. `reuseByDefault`: the warm cluster
+ * unless --no-reuse, a provider or a kubeconfig is named.
+ */
+export function clusterOptionsOf(
+  opts: ClusterCliOptions,
+  context: { env: NodeJS.ProcessEnv; progress: Progress; reuseByDefault?: boolean },
+): ClusterOptions {
+  const provider = parseProvider(opts.cluster, "--cluster");
+  const reuse = opts.reuse ?? (!!context.reuseByDefault && !provider && !opts.kubeconfig && !context.env.KUBEGRADE_CLUSTER);
+  return {
+    ...(provider ? { provider } : {}),
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    reuse,
+    progress: context.progress,
+    env: context.env,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The grading namespace as something a grade holds and lets go of (AsyncDisposable): created
+ * for the grade and removed after it, or a pre-created one leased, checked, emptied after the
+ * grade and given back (taken out of the pool when it cannot be used or emptied).
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { TIMEOUTS } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import type { ExerciseDefinition } from "../exercise.ts";
+import { NamespaceNotUsable, createGradingNamespace, usePreCreatedNamespace, type GradingNamespace } from "../namespace.ts";
+import type { Progress } from "../util/progress.ts";
+
+/** Pre-created namespaces handed to grades one at a time (runner/batch/namespace-pool.ts). */
+export interface NamespaceLease {
+  /** Names the namespaces, for obtaining a cluster that checks them. */
+  readonly names: readonly string[];
+  /** A free namespace; waits until one is released. */
+  acquire(): Promise<string>;
+  /** Gives an emptied namespace back. */
+  release(name: string): void;
+  /** Takes a namespace out for good: it could not be used or emptied. */
+  retire(name: string, why: string): void;
+}
+
+export interface HeldNamespace extends AsyncDisposable {
+  readonly namespace: GradingNamespace;
+  /** What the grade's report should say about it (remains of an interrupted grade removed). */
+  readonly notes: string[];
+}
+
+export interface NamespaceOptions {
+  admin: KubeConfig;
+  exercise: ExerciseDefinition;
+  lease?: NamespaceLease;
+  /** Left in place when the grade ends (--keep). */
+  keep?: boolean;
+  progress: Progress;
+}
+
+/** The namespace a grade runs in; disposing of it removes (or empties and gives back) what it holds. */
+export async function holdNamespace(options: NamespaceOptions): Promise<HeldNamespace> {
+  const { admin, exercise, progress } = options;
+  if (options.lease) return leaseNamespace(options, options.lease);
+  const namespace = await progress.step("Creating the grading namespace", () =>
+    createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
+  );
+  return {
+    namespace,
+    notes: [],
+    async [Symbol.asyncDispose]() {
+      if (!options.keep) await namespace.remove();
+    },
+  };
+}
+
+async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease): Promise<HeldNamespace> {
+  const name = await lease.acquire();
+  const notes: string[] = [];
+  let usable = true;
+  const retire = (error: unknown) => {
+    usable = false;
+    lease.retire(name, errorMessage(error));
+  };
+  let namespace: GradingNamespace;
+  try {
+    namespace = await options.progress.step(`Preparing the pre-created namespace ${name}`, async () => {
+      const used = await usePreCreatedNamespace(options.admin, options.exercise, { name, deadlineMs: TIMEOUTS.namespaceReadyMs, cleanupMs: TIMEOUTS.cleanupMs });
+      if (used.cleaned.length) notes.push(`Removed the remains of an interrupted grade from namespace ${name} before grading.`);
+      return used;
+    });
+  } catch (error) {
+    if (error instanceof NamespaceNotUsable) retire(error);
+    else lease.release(name);
+    throw error;
+  }
+  return {
+    namespace,
+    notes,
+    async [Symbol.asyncDispose]() {
+      try {
+        if (!options.keep) await namespace.remove().catch((error: unknown) => {
+          retire(error);
+          throw error;
+        });
+      } finally {
+        // The namespace goes back once emptied.
+        if (usable) lease.release(name);
+      }
+    },
+  };
+}

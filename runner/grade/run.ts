@@ -1,0 +1,190 @@
+/**
+ * Phase 2 of a grade, on the cluster its request gives: the images placed for that cluster →
+ * the grading namespace → recording pod/PVC events → server-side apply as the
+ * namespace-confined identity → checks (non-destructive, then destructive) → the result
+ * (score.ts) → everything held released, last made first, however the grade ended.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Cluster } from "../cluster/types.ts";
+import { cacheDir, TIMEOUTS } from "../config.ts";
+import { UsageError, errorMessage } from "../errors.ts";
+import type { ExerciseDefinition } from "../exercise.ts";
+import { Recorder } from "../recorder.ts";
+import type { GradeReport } from "../report/model.ts";
+import type { SubmittedObject } from "../submission/load.ts";
+import { interruptedBy } from "../util/interrupt.ts";
+import { applySubmission, inApplyOrder } from "./apply.ts";
+import { holdNamespace } from "./namespace-lease.ts";
+import { placeImages } from "./placement.ts";
+import { PROBE_POD, warmUpProbe } from "./probe.ts";
+import { conclude, infrastructureFailure, refuse } from "./score.ts";
+import { createSession } from "./session.ts";
+import type { RunOptions, SubmissionInput } from "./types.ts";
+
+/** mocha and the checks' runner load once the pods are starting, not before the first cluster request. */
+const loadRunChecks = () => import("./run-checks.ts");
+
+/** What phase 1 hands to phase 2. */
+export interface ReadySubmission {
+  exercise: ExerciseDefinition;
+  report: GradeReport;
+  objects: SubmittedObject[];
+  input: SubmissionInput;
+}
+
+/** The grade's time budget, and the signal that ends it (the budget, or an interruption). */
+interface Limits {
+  signal: AbortSignal;
+  /** Between steps: an interruption or the budget stops the grade here. */
+  checkpoint(): void;
+  /** The message when the budget ran out, else undefined. */
+  overBudget(): string | undefined;
+}
+
+function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
+  const budgetMs = options.timeoutMs ?? exercise.timeBudgetSeconds * 1000 + TIMEOUTS.clusterStartMs;
+  const budget = AbortSignal.timeout(budgetMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+  const over = () => `the grade exceeded its time budget of ${Math.round(budgetMs / 1000)} s`;
+  return {
+    signal,
+    checkpoint() {
+      if (signal.aborted) throw interruptedBy(undefined, signal) ?? new Error(over());
+    },
+    overBudget: () => (budget.aborted ? over() : undefined),
+  };
+}
+
+/** What the grade holds, released last made first; failures to release are collected, not thrown. */
+class Held {
+  readonly stack = new AsyncDisposableStack();
+  readonly errors: string[] = [];
+  release(what: string, run: () => Promise<void>): void {
+    this.stack.defer(() => run().catch((e: unknown) => {
+      this.errors.push(`${what}: ${errorMessage(e)}`);
+    }));
+  }
+}
+
+export async function runGrade(ready: ReadySubmission, options: RunOptions): Promise<GradeReport> {
+  const { exercise, report } = ready;
+  const started = performance.now();
+  report.startedAt = new Date().toISOString();
+  const limits = limitsOf(exercise, options);
+  const held = new Held();
+  const state: { cluster?: Cluster; recorder?: Recorder } = {};
+  try {
+    state.cluster = await holdCluster(options, held, limits.signal);
+    limits.checkpoint();
+    report.cluster = { provider: state.cluster.provider, kubernetesVersion: state.cluster.kubernetesVersion };
+    await gradeOn(state.cluster, ready, options, { held, limits, state });
+  } catch (error) {
+    await failed(report, error, limits, options, state.cluster);
+  } finally {
+    if (state.recorder) {
+      report.timeline = state.recorder.events
+        .filter((e) => e.pod !== PROBE_POD)
+        .map((e) => ({ pod: e.pod, uid: e.uid, event: e.event, at: new Date(e.at).toISOString() }));
+      report.steps = state.recorder.steps.map((s) => ({ label: s.label, at: new Date(s.at).toISOString() }));
+    }
+    await held.stack.disposeAsync();
+    if (held.errors.length) report.notes.push(`Cleanup problems: ${held.errors.join("; ")}`);
+    conclude(report, exercise, started);
+  }
+  return report;
+}
+
+/** The requested cluster, released at the end when the grade obtained it (not kept). */
+async function holdCluster(options: RunOptions, held: Held, signal: AbortSignal): Promise<Cluster> {
+  const request = options.cluster;
+  const cluster = await request.obtain();
+  if (request.removedByGrade && !options.keep) {
+    held.release("cluster", async () => {
+      if (request.removeInBackground && !signal.aborted && cluster.handOff?.()) return;
+      await cluster.stop();
+    });
+  }
+  return cluster;
+}
+
+/** Namespace, recording, apply and checks, on the cluster obtained; fills the report. */
+async function gradeOn(
+  cluster: Cluster,
+  ready: ReadySubmission,
+  options: RunOptions,
+  ctx: { held: Held; limits: Limits; state: { recorder?: Recorder } },
+): Promise<void> {
+  const { exercise, report, input } = ready;
+  const { held, limits } = ctx;
+  const placement = await placeImages(cluster, ready.objects, exercise, { imageRegistry: options.imageRegistry, progress: input.progress });
+  report.notes.push(...placement.notes);
+
+  const { namespace: ns, notes } = held.stack.use(await holdNamespace({
+    admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress,
+  }));
+  report.notes.push(...notes);
+  const kubeconfigPath = options.keep ? await keepKubeconfig(cluster, ns.name, input.env) : undefined;
+  options.onNamespace?.({ namespace: ns.name, kubeconfigPath });
+  limits.checkpoint();
+
+  // Recorded from before the apply.
+  const recorder = new Recorder(cluster.kubeConfig, ns.name);
+  ctx.state.recorder = recorder;
+  await recorder.start();
+  held.release("recorder", async () => recorder.stop());
+
+  const objects = inApplyOrder(placement.objects);
+  const refusals = await input.progress.step(`Applying ${objects.length} object(s) (server-side apply)`, () => applySubmission(ns, objects));
+  if (refusals.length) {
+    refuse(report, refusals);
+    return;
+  }
+  limits.checkpoint();
+
+  const session = createSession({
+    kc: cluster.kubeConfig,
+    namespace: ns.name,
+    params: placement.params,
+    checkParams: placement.checkParams,
+    timeline: recorder,
+    deadlines: {
+      podReadyMs: (exercise.deadlines?.podReadySeconds ?? 0) * 1000 || TIMEOUTS.podReadyMs,
+      execMs: TIMEOUTS.execMs,
+      dnsMs: TIMEOUTS.dnsMs,
+      probePodMs: TIMEOUTS.probePodMs,
+    },
+    signal: limits.signal,
+    submission: { objects: objects.map((o) => o.body as never), submitter: ns.submitter },
+  });
+  warmUpProbe(session);
+  const { runChecks } = await loadRunChecks();
+  const checks = await runChecks(exercise, session, { progress: options.checkProgress, debug: options.debug });
+  limits.checkpoint();
+  report.checks = checks;
+  if (options.keep) report.notes.push(`Kept namespace ${ns.name}${kubeconfigPath ? ` (kubectl --kubeconfig ${kubeconfigPath} -n ${ns.name} get pods)` : ""}.`);
+}
+
+/** --keep: the cluster's admin kubeconfig, kept where the user can reach the namespace with kubectl. */
+async function keepKubeconfig(cluster: Cluster, namespace: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const path = join(cacheDir(env), `kept-${namespace}.kubeconfig`);
+  await mkdir(cacheDir(env), { recursive: true });
+  await writeFile(path, cluster.kubeConfigYaml, { mode: 0o600 });
+  return path;
+}
+
+/** The grade ended early: interrupted (no result), a usage error (thrown on), or a fault of the grader or the cluster. */
+async function failed(report: GradeReport, error: unknown, limits: Limits, options: RunOptions, cluster?: Cluster): Promise<void> {
+  const interrupted = interruptedBy(error, limits.signal);
+  if (interrupted) {
+    report.interrupted = interrupted.signal;
+    return;
+  }
+  if (error instanceof UsageError) throw error;
+  infrastructureFailure(report, limits.overBudget() ?? errorMessage(error));
+  if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
+  if (options.debug && cluster) {
+    const logs = await cluster.componentLogs().catch((e: unknown) => `(component logs unavailable: ${errorMessage(e)})`);
+    report.notes.push(`Component logs of the cluster:\n${logs}`);
+  }
+}
