@@ -173,7 +173,9 @@ export interface CheckContext<P = Record<string, unknown>> {
   /**
    * Waits until the StatefulSet's pods are all Ready; throws an assertion naming the pod
    * and its container state (ImagePullBackOff, CrashLoopBackOff, …) when they cannot be.
-   * Memoized for the grade: the first call waits, later calls reuse the answer.
+   * The answer is kept until something may have changed the pods: recreatePods, scale,
+   * deleteStatefulSet and reapplyStatefulSet update it, and after a destructive check it is
+   * asked afresh.
    */
   podsReady(): Promise<Map<string, V1Pod>>;
   /**

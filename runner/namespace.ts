@@ -142,7 +142,7 @@ export class NamespaceNotUsable extends UsageError {
   }
 }
 
-const RIGHTS = 'see "Rights needed with --kubeconfig" in kubegrade\'s README';
+const RIGHTS = 'see "Rights needed with --kubeconfig" in kubegrade\'s docs/clusters.md';
 
 /**
  * Why a pre-created namespace's Pod Security labels do not fit this exercise, or undefined.

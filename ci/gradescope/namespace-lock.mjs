@@ -7,7 +7,7 @@
 // `kubegrade grade --namespace` in one namespace would trip over each other (the second
 // would take the first one's objects for the remains of an interrupted grade). The lock is
 // a RoleBinding `kubegrade-lock` without subjects (it grants nothing) to the namespace's
-// Role `kubegrade-grader`: the README's Role lets the grader create and delete RoleBindings
+// Role `kubegrade-grader`: docs/clusters.md's Role lets the grader create and delete RoleBindings
 // there, creating one is atomic (409 when it exists), and kubegrade leaves RoleBindings it
 // did not make alone. A lock older than KUBEGRADE_LOCK_MINUTES (default 60: longer than any
 // grade) was left by a container that died, and is taken over.

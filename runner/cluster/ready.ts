@@ -41,7 +41,7 @@ export async function waitForClusterReady(kc: KubeConfig, options: ReadyOptions)
     if (options.explainForbidden && (error as { code?: number })?.code === 403) {
       throw new UsageError(
         `the grading identity may not ${right}, which kubegrade reads to know the cluster can run a StatefulSet ` +
-          `(see "Rights needed with --kubeconfig" in kubegrade's README)`,
+          `(see "Rights needed with --kubeconfig" in kubegrade's docs/clusters.md)`,
         { cause: error },
       );
     }

@@ -13,7 +13,7 @@
  *   JUnit `file` attributes and the Code Quality report against the manifest's lines.
  * - Gradescope: setup.sh, then run_autograder, in a directory laid out as /autograder
  *   (AUTOGRADER_ROOT), grading on the shared cluster through a kubeconfig of an identity
- *   holding only the README's pre-created-namespace rights.
+ *   holding only the pre-created-namespace rights of docs/clusters.md.
  *
  * What npm installs is this checkout packed and installed (package-support.ts), never the
  * TypeScript sources.
@@ -410,7 +410,7 @@ describe("ci templates", function () {
       this.timeout(120_000);
       admin = sharedCluster().kubeConfig;
       root = await mkdtemp(join(tmpdir(), "kubegrade-gradescope-"));
-      // The administrator's part, exactly as the README says.
+      // The administrator's part, exactly as docs/clusters.md says.
       graderKubeconfig = await grantDocumentedRights(admin, rights);
     });
 

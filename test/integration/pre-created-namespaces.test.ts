@@ -1,6 +1,6 @@
 /**
- * Grading in pre-created namespaces with an identity that holds only the rights the README
- * documents (read from the README itself): an administrator makes two namespaces, binds the
+ * Grading in pre-created namespaces with an identity that holds only the rights docs/clusters.md
+ * documents (read from that page itself): an administrator makes two namespaces, binds the
  * grader's Role in each and the few cluster reads once; `kubegrade batch --kubeconfig
  * --namespaces` grades a class of three in them, two at a time, and leaves them existing and
  * empty, with nothing created anywhere else. Unusable namespaces are refused with exit 2
@@ -78,7 +78,7 @@ describe("pre-created namespaces: a class graded with only the documented rights
     this.timeout(120_000);
     admin = sharedCluster().kubeConfig;
     dir = mkdtempSync(join(tmpdir(), "kubegrade-precreated-"));
-    // The administrator's part, exactly as the README says.
+    // The administrator's part, exactly as docs/clusters.md says.
     const yaml = await grantDocumentedRights(admin, rights);
     graderKubeconfig = join(dir, "grader.kubeconfig");
     writeFileSync(graderKubeconfig, yaml, { mode: 0o600 });

@@ -31,19 +31,19 @@ export function cli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-/** The README's pre-created-namespaces YAML (kubegrade's documented rights), as objects. */
+/** The clusters page's pre-created-namespaces YAML (kubegrade's documented rights), as objects. */
 function documentedObjects(): KubernetesObject[] {
-  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+  const readme = readFileSync(join(PROJECT_ROOT, "docs", "clusters.md"), "utf8");
   const start = readme.indexOf("#### Pre-created namespaces");
-  if (start === -1) throw new Error("the README no longer documents pre-created namespaces");
+  if (start === -1) throw new Error("docs/clusters.md no longer documents pre-created namespaces");
   const section = readme.slice(start, readme.indexOf("\n## ", start));
   return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((m) => objectsFromYaml(m[1]));
 }
 
-/** The rules of a Role or ClusterRole exactly as the README gives them. */
+/** The rules of a Role or ClusterRole exactly as docs/clusters.md gives them. */
 export function documentedRules(kind: string, name: string): V1PolicyRule[] {
   const found = documentedObjects().find((o) => o.kind === kind && o.metadata?.name === name) as { rules?: V1PolicyRule[] } | undefined;
-  if (!found?.rules?.length) throw new Error(`README: no ${kind} ${name} with rules`);
+  if (!found?.rules?.length) throw new Error(`docs/clusters.md: no ${kind} ${name} with rules`);
   return found.rules;
 }
 
@@ -58,7 +58,7 @@ export interface GraderRights {
 }
 
 /**
- * What the README tells an administrator to apply, applied: a ServiceAccount `grader`, the
+ * What docs/clusters.md tells an administrator to apply, applied: a ServiceAccount `grader`, the
  * namespaces with the Role and its binding in each, the cluster reads and the DNS reads.
  * Returns a kubeconfig holding only that ServiceAccount's token.
  */
