@@ -148,10 +148,10 @@ async function printGrade(
     return exitCodeForReport(report);
   }
   if (report.refused) process.stderr.write(`${formatRefusals(report)}\n`);
-  else process.stdout.write(`${renderTable(report, { colour: how.colour })}\n`);
-  if (report.infrastructureError) {
-    process.stderr.write(`kubegrade: infrastructure error (not your submission's fault): ${report.infrastructureError}\n`);
-  }
+  else if (report.infrastructureError !== undefined) {
+    // Not a grade: no table, no score, no "not passed" — the cause, once.
+    process.stderr.write(`kubegrade: not graded — the grader or the cluster failed (not your submission's fault): ${report.infrastructureError}\n`);
+  } else process.stdout.write(`${renderTable(report, { colour: how.colour })}\n`);
   for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
   const written = how.specs.length ? await (await loadWriters()).writeReports(report, how.specs, how.env) : [];
   for (const path of written) how.progress.info(`Report written: ${path}`);

@@ -26,6 +26,8 @@ export interface HeldNamespace extends AsyncDisposable {
   readonly namespace: GradingNamespace;
   /** What the grade's report should say about it (remains of an interrupted grade removed). */
   readonly notes: string[];
+  /** Lets go without touching the cluster (it failed): a leased namespace goes back as it is, its next grade removes the remains. */
+  abandon(): void;
 }
 
 export interface NamespaceOptions {
@@ -47,6 +49,7 @@ export async function holdNamespace(options: NamespaceOptions): Promise<HeldName
   return {
     namespace,
     notes: [],
+    abandon() {},
     async [Symbol.asyncDispose]() {
       if (!options.keep) await namespace.remove();
     },
@@ -76,6 +79,7 @@ async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease):
   return {
     namespace,
     notes,
+    abandon: () => lease.release(name),
     async [Symbol.asyncDispose]() {
       try {
         if (!options.keep) await namespace.remove().catch((error: unknown) => {

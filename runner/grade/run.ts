@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { clusterFault } from "../cluster/health.ts";
 import type { Cluster } from "../cluster/types.ts";
 import { cacheDir, TIMEOUTS } from "../config.ts";
 import { UsageError, errorMessage } from "../errors.ts";
@@ -15,7 +16,7 @@ import type { GradeReport } from "../report/model.ts";
 import type { SubmittedObject } from "../submission/load.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { applySubmission, inApplyOrder } from "./apply.ts";
-import { holdNamespace } from "./namespace-lease.ts";
+import { holdNamespace, type HeldNamespace } from "./namespace-lease.ts";
 import { placeImages } from "./placement.ts";
 import { PROBE_POD, warmUpProbe } from "./probe.ts";
 import { conclude, infrastructureFailure, refuse } from "./score.ts";
@@ -56,14 +57,26 @@ function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
   };
 }
 
-/** What the grade holds, released last made first; failures to release are collected, not thrown. */
+/**
+ * What the grade holds, released last made first; failures to release are collected, not
+ * thrown. What lives in the cluster is left alone once the cluster is known to have failed
+ * (its API would only hang or refuse); the cluster itself is still removed.
+ */
 class Held {
   readonly stack = new AsyncDisposableStack();
   readonly errors: string[] = [];
-  release(what: string, run: () => Promise<void>): void {
-    this.stack.defer(() => run().catch((e: unknown) => {
-      this.errors.push(`${what}: ${errorMessage(e)}`);
-    }));
+  clusterFailed = false;
+  release(what: string, run: () => Promise<void>, where: "in the cluster" | "outside" = "in the cluster", otherwise?: () => void): void {
+    this.stack.defer(async () => {
+      if (this.clusterFailed && where === "in the cluster") return otherwise?.();
+      await run().catch((e: unknown) => {
+        this.errors.push(`${what}: ${errorMessage(e)}`);
+      });
+    });
+  }
+  /** The namespace: removed (or emptied and given back); only given back when the cluster failed. */
+  useNamespace(what: string, held: HeldNamespace): void {
+    this.release(what, async () => held[Symbol.asyncDispose](), "in the cluster", () => held.abandon());
   }
 }
 
@@ -82,15 +95,21 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
   } catch (error) {
     await failed(report, error, limits, options, state.cluster);
   } finally {
+    // Whatever the checks concluded, a cluster that stopped serving makes it no grade (score.ts).
+    const diagnosis = state.cluster && !report.interrupted && !report.refused
+      ? await clusterFault(state.cluster).catch(() => undefined)
+      : undefined;
     if (state.recorder) {
       report.timeline = state.recorder.events
         .filter((e) => e.pod !== PROBE_POD)
         .map((e) => ({ pod: e.pod, uid: e.uid, event: e.event, at: new Date(e.at).toISOString() }));
       report.steps = state.recorder.steps.map((s) => ({ label: s.label, at: new Date(s.at).toISOString() }));
     }
+    held.clusterFailed = diagnosis !== undefined;
     await held.stack.disposeAsync();
-    if (held.errors.length) report.notes.push(`Cleanup problems: ${held.errors.join("; ")}`);
-    conclude(report, exercise, started);
+    // A cluster that failed cannot be cleaned up either: its cause is said once, not again here.
+    if (held.errors.length && !diagnosis) report.notes.push(`Cleanup problems: ${held.errors.join("; ")}`);
+    conclude(report, exercise, started, diagnosis);
   }
   return report;
 }
@@ -103,7 +122,7 @@ async function holdCluster(options: RunOptions, held: Held, signal: AbortSignal)
     held.release("cluster", async () => {
       if (request.removeInBackground && !signal.aborted && cluster.handOff?.()) return;
       await cluster.stop();
-    });
+    }, "outside");
   }
   return cluster;
 }
@@ -120,9 +139,9 @@ async function gradeOn(
   const placement = await placeImages(cluster, ready.objects, exercise, { imageRegistry: options.imageRegistry, progress: input.progress });
   report.notes.push(...placement.notes);
 
-  const { namespace: ns, notes } = held.stack.use(await holdNamespace({
-    admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress,
-  }));
+  const hold = await holdNamespace({ admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress });
+  const { namespace: ns, notes } = hold;
+  held.useNamespace(`namespace ${ns.name}`, hold);
   report.notes.push(...notes);
   const kubeconfigPath = options.keep ? await keepKubeconfig(cluster, ns.name, input.env) : undefined;
   options.onNamespace?.({ namespace: ns.name, kubeconfigPath });

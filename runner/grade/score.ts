@@ -61,13 +61,34 @@ export function infrastructureFailure(report: GradeReport, message: string): Gra
   return report;
 }
 
-/** The score, the verdict and the duration, once the grade has ended however it ended. */
-export function conclude(report: GradeReport, exercise: ExerciseDefinition, started: number): GradeReport {
+/**
+ * The fault of the grader or the cluster that makes this report no grade, if any: a failure
+ * before the checks, or any check that could not finish. One check in error is enough — the
+ * cluster under it may have failed the others in ways that look like the student's fault.
+ */
+export function faultOf(report: GradeReport): string | undefined {
+  if (report.interrupted || report.refused) return undefined;
+  if (report.infrastructureError !== undefined) return report.infrastructureError;
+  const errored = report.checks.find((c) => c.status === "error");
+  if (!errored) return undefined;
+  const said = errored.feedback.find((f) => f.includes("not your submission's fault")) ?? errored.feedback[0] ?? "";
+  return `the check ${errored.id} could not finish: ${said.replace(/^The grader could not finish this check \(not your submission's fault\): /, "")}`;
+}
+
+/**
+ * The score, the verdict and the duration, once the grade has ended however it ended. A
+ * fault (faultOf) makes it no grade: an infrastructure error, its cause named once —
+ * `diagnosis` (what the cluster itself says, cluster/health.ts) when there is one.
+ */
+export function conclude(report: GradeReport, exercise: ExerciseDefinition, started: number, diagnosis?: string): GradeReport {
+  const fault = diagnosis && !report.interrupted && !report.refused ? diagnosis : faultOf(report);
+  if (fault !== undefined) infrastructureFailure(report, fault);
   if (report.interrupted) {
     // Not a result: no score, and no check claims a verdict it did not reach.
     report.checks = report.checks.map((c) => (c.status === "passed" || c.status === "failed" ? c : { ...c, status: "skipped", score: 0, feedback: ["Not run: the grade was interrupted."] }));
   }
-  report.score = report.interrupted ? 0 : report.checks.reduce((sum, c) => sum + c.score, 0);
+  // No score for what is not a grade.
+  report.score = report.interrupted || report.infrastructureError !== undefined ? 0 : report.checks.reduce((sum, c) => sum + c.score, 0);
   const needed = exercise.passScore ?? report.maxScore;
   report.passed = !report.refused && !report.infrastructureError && !report.interrupted && report.score >= needed;
   report.durationMs = Math.round(performance.now() - started);

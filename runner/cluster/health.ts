@@ -1,0 +1,53 @@
+/**
+ * Why a cluster stopped serving a grade, in words with what to do: the node's container
+ * exited (its exit code; killed for memory when Docker says so), was paused or removed,
+ * Docker stopped answering, the API server stopped answering. Asked once per grade, at its
+ * end (and at once when something failed): a fault of the cluster is never a grade.
+ */
+import { VersionApi } from "@kubernetes/client-node";
+import { errorMessage } from "../errors.ts";
+import type { Cluster } from "./types.ts";
+
+/** How long the API server has to answer a health question. */
+const ANSWER_MS = 5_000;
+
+/** The cluster's fault, or undefined when its API server answers. */
+export async function clusterFault(cluster: Cluster): Promise<string | undefined> {
+  const api = await apiAnswer(cluster);
+  if (api === undefined) return undefined;
+  const node = cluster.containerId ? await nodeContainerFault(cluster.containerId) : undefined;
+  return node ?? `the API server of ${cluster.description} stopped answering (${api}); the cluster's own components failed — grade again (with --debug for their logs)`;
+}
+
+/** undefined when the API server answers its version within ANSWER_MS; else why not. */
+async function apiAnswer(cluster: Cluster): Promise<string | undefined> {
+  const version = cluster.kubeConfig.makeApiClient(VersionApi);
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`no answer within ${ANSWER_MS / 1000} s`), ANSWER_MS).unref());
+  return Promise.race([version.getCode().then(() => undefined, (error: unknown) => errorMessage(error).split("\n")[0]), timeout]);
+}
+
+/** What Docker says of the node's container, when it is not running as it should. */
+async function nodeContainerFault(containerId: string): Promise<string | undefined> {
+  const id = containerId.slice(0, 12);
+  let state: { Running?: boolean; Paused?: boolean; ExitCode?: number; OOMKilled?: boolean; Error?: string } | undefined;
+  try {
+    const { dockerClient } = await import("./docker.ts");
+    const { client } = await dockerClient();
+    state = (await client.container.dockerode.getContainer(containerId).inspect()).State;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) {
+      return `the node's container ${id} is gone (removed while the grade ran): grade again`;
+    }
+    return `Docker stopped answering (${errorMessage(error).split("\n")[0]}): start Docker again (systemctl start docker, or npm run setup), then grade again`;
+  }
+  if (!state) return undefined;
+  if (state.Paused) return `the node's container ${id} was paused while the grade ran (docker unpause ${id}, or remove it and grade again)`;
+  if (!state.Running) {
+    const oom = state.OOMKilled ? ", killed for running out of memory" : "";
+    const advice = state.OOMKilled || state.ExitCode === 137
+      ? "the machine may be short of memory (each node needs about 1 GB): free some, or grade fewer at once, then grade again"
+      : "grade again (with --debug for the node's logs)";
+    return `the node's container ${id} exited while the grade ran (exit code ${state.ExitCode ?? "unknown"}${oom}${state.Error ? `: ${state.Error}` : ""}): ${advice}`;
+  }
+  return undefined;
+}
