@@ -18,7 +18,7 @@ import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
 import { grade, prepareSubmission, type GradeOptions, type PreparedSubmission } from "../grade.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import { verdictLine } from "../report/writers/text.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { TIMEOUTS } from "../config.ts";

@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GradeReport } from "../report/model.ts";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import type { StudentFeedback } from "./causes.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
 import { GRADEBOOK_HTML, dashboardHtml, dashboardModel, studentFeedback } from "./dashboard.ts";

@@ -8,7 +8,7 @@
  */
 import { readFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import { UsageError, errorMessage } from "../errors.ts";
 import type { CheckStatus, GradeReport, Refusal } from "../report/model.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";

@@ -8,7 +8,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { KIT_IMAGE, LABELS, cacheDir } from "../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import type { Progress } from "../util/progress.ts";
 import { parseProvider, type Cluster, type ProviderName } from "./types.ts";
 
