@@ -13,7 +13,7 @@ import type { CheckContext, Deadlines, ExecResult, Verdict } from "../checks/api
 import { TIMEOUTS } from "./config.ts";
 import { InfrastructureError } from "./errors.ts";
 import { execInPod } from "./kube/exec.ts";
-import { isReady } from "../checks/support.ts";
+import { isReady } from "./kube/ready.ts";
 import { describePod, podProblem, waitForPodsReady } from "./kube/pods.ts";
 import { explainProbeFailure } from "./kube/probe-advice.ts";
 import { ConditionFailed, waitForObjects } from "./kube/watch.ts";
