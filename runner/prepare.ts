@@ -10,7 +10,7 @@ import type { Cluster } from "./cluster/types.ts";
 import { UsageError } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import type { GradeOptions } from "./grade.ts";
-import { objectLocations } from "./report/locations.ts";
+import { objectLocations } from "./submission/locations.ts";
 import type { GradeReport, Refusal } from "./report/model.ts";
 import { loadSubmission, type LoadedSubmission } from "./submission/load.ts";
 import { validateSubmission } from "./submission/validate.ts";
