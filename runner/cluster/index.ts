@@ -12,8 +12,8 @@ import { writeWhole } from "../util/write-whole.ts";
 import type { Progress } from "../util/progress.ts";
 import { parseProvider, type Cluster, type ProviderName } from "./types.ts";
 
-const dockerClient = async () => (await import("./docker.ts")).dockerClient();
-const imagePresent = async (image: string) => (await import("./docker.ts")).imagePresent(image);
+const dockerClient = async () => (await import("../util/docker.ts")).dockerClient();
+const imagePresent = async (image: string) => (await import("../util/docker.ts")).imagePresent(image);
 const sweepLeftovers = async () => (await import("./sweep.ts")).sweepLeftovers();
 
 export { parseProvider };
