@@ -21,7 +21,7 @@ import { waitUntil } from "../util/wait.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
 import { MIRROR_PROXY_CONF, mirrorProxyConf } from "./mirror-proxy.ts";
-import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
+import { WORKLOAD_IMAGES, type WorkloadImage } from "../workload-images.ts";
 
 const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
 /** Bumped when the build recipe itself changes in a way the hashed files do not show. */
@@ -181,12 +181,14 @@ function rootfsHash(): string {
     .slice(0, 16);
 }
 
-/** The registry's content depends only on the workload definitions and the rootfs they come from. */
+/**
+ * The registry's content depends only on the workload definitions (the table's JSON: it lives
+ * outside this folder, in runner/workload-images.ts) and the rootfs they come from.
+ */
 async function registryHash(rootfs: string): Promise<string> {
   const hash = createHash("sha256").update(`registry\0${rootfs}\0${RECIPE_VERSION}\0${JSON.stringify(WORKLOAD_IMAGES)}\0`);
   await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
   await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
-  hash.update(await readFile(join(SOURCE_DIR, "workloads.ts")));
   hash.update(await readFile(join(SOURCE_DIR, "cassandra.ts")));
   return hash.digest("hex").slice(0, 16);
 }

@@ -7,7 +7,7 @@
  * names exact content the node cannot have, so it is rewritten to the mirror's tag at apply,
  * with a note. Elsewhere (k3s, an existing cluster) the image is pulled as written.
  */
-import { WORKLOAD_IMAGES } from "../node-image/workloads.ts";
+import { WORKLOAD_IMAGES } from "../workload-images.ts";
 
 export interface ImageRef {
   /** The repository with its registry, as the mirror stores it: docker.io/library/nginx */

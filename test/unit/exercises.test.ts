@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { CHECKS } from "../../checks/index.ts";
 import { listExercises, loadExercise, maxScore } from "../../runner/exercise.ts";
 import { planChecks } from "../../runner/run-checks.ts";
-import { WORKLOAD_IMAGES } from "../../runner/node-image/workloads.ts";
+import { WORKLOAD_IMAGES } from "../../runner/workload-images.ts";
 import { normaliseImage } from "../../runner/submission/validate.ts";
 
 describe("exercise definitions", function () {
