@@ -28,8 +28,9 @@ import { createProgress, type Progress } from "../util/progress.ts";
 import { chooseJobs, readCapacity, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
   GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
-  writeGradebook, type Gradebook, type GradebookRow, type RowExtras,
+  writeGradebook, type RowExtras,
 } from "./gradebook.ts";
+import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import { exerciseVersion, resumeKey, submissionDigest } from "./resume-key.ts";
 import { studentIdProblem, type BatchSubmission } from "./roster.ts";
 import { STUDENT_LINES, loadClassData } from "./class-views.ts";
