@@ -42,18 +42,6 @@ function fieldName(path: (string | number)[]): string {
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key), "");
 }
 
-/** docker.io/library/nginx:latest and nginx are the same image; compare on one form. */
-export function normaliseImage(image: string): string {
-  let name = image.trim();
-  if (!/[:@][^/]*$/.test(name.split("/").pop() ?? "")) name += ":latest";
-  const slash = name.indexOf("/");
-  const first = slash === -1 ? "" : name.slice(0, slash);
-  if (first.includes(".") || first.includes(":") || first === "localhost") {
-    return name.startsWith("index.docker.io/") ? `docker.io/${name.slice("index.docker.io/".length)}` : name;
-  }
-  return slash === -1 ? `docker.io/library/${name}` : `docker.io/${name}`;
-}
-
 export function validateSubmission(objects: SubmittedObject[], policy: SubmissionPolicy): ValidationResult {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
