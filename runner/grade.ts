@@ -165,7 +165,7 @@ export async function grade(options: GradeOptions, prepared?: PreparedSubmission
     checkpoint();
     report.cluster = { provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion };
     // Another tag of a provided image: served by the kit's mirror (a digest rewritten), noted.
-    const adapted = adaptImagesForCluster(loaded.objects, cluster.provider);
+    const adapted = adaptImagesForCluster(loaded.objects, { servesKitImages: cluster.provider === "kit" });
     report.notes.push(...adapted.notes);
     // Images only the kit builds: from --image-registry, or loaded into a k3s node, or missing.
     let objectsToApply = adapted.objects;
