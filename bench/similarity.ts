@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { manifestLines, ownLines, similarPairs, type ManifestLine } from "../runner/batch/similarity.ts";
 import { imposedNames } from "../runner/batch/submission-lines.ts";
 import { dashboardHtml, dashboardModel } from "../runner/batch/dashboard.ts";
-import { emptyGradebook, type GradebookRow } from "../runner/batch/gradebook.ts";
+import { emptyGradebook } from "../runner/batch/gradebook.ts";
+import type { GradebookRow } from "../runner/batch/gradebook-model.ts";
 import { loadExercise } from "../runner/exercise.ts";
 
 const args = process.argv.slice(2);

@@ -24,6 +24,7 @@ export interface ExecResult {
 /** A wait's condition: met, still pending (with what is awaited), or failed for good. */
 export type Verdict = true | { pending: string } | { fail: string };
 
+/** A pod transition the recorder saw; the report's timeline (runner/report/model.ts) uses the same kinds. */
 export type PodEventKind = "created" | "scheduled" | "ready" | "unready" | "deleted";
 
 /** One pod transition, with the grader's local receipt time (ms since the epoch). */

@@ -1,5 +1,5 @@
 /** Small pure helpers shared by check modules (unit-tested in test/unit/checks-support.test.ts). */
-import type { V1Pod, V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
+import type { V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
 
 /** Schemas of parameters several checks read (see ParamsSchema in api.ts). */
 export const PARAM = {
@@ -11,10 +11,8 @@ export const PARAM = {
   port: { type: "integer", minimum: 1, maximum: 65535 },
 } as const;
 
-/** The pod's Ready condition is True. */
-export function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
+/** The pod's Ready condition is True (defined beside the runner's pod helpers, shared with checks). */
+export { isReady } from "../runner/kube/ready.ts";
 
 export interface ClaimParam {
   /** The name the instructions suggest (used in hints only: any name is accepted). */

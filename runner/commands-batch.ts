@@ -15,7 +15,8 @@ import { verdict } from "./report/writers/text.ts";
 // imported when a batch command runs, not when the command line starts.
 import { DEFAULT_OUT, ISOLATIONS, type Isolation } from "./batch/options.ts";
 import type { BatchResult } from "./batch/batch.ts";
-import { GRADEBOOK_CSV, GRADEBOOK_JSON, type GradebookRow } from "./batch/gradebook.ts";
+import { GRADEBOOK_CSV, GRADEBOOK_JSON } from "./batch/gradebook.ts";
+import type { GradebookRow } from "./batch/gradebook-model.ts";
 import { parseNamespacesFile } from "./batch/namespace-pool.ts";
 import { nameSubmissions, parseRoster, type BatchSubmission } from "./batch/roster.ts";
 import { parseShard } from "./batch/shard.ts";

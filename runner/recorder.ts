@@ -1,7 +1,7 @@
 import { Watch, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { ClaimEvent, PodEventKind, StepMark, TerminationStart, Timeline, TimelineEvent } from "../checks/api.ts";
-import { isReady } from "../checks/support.ts";
+import { isReady } from "./kube/ready.ts";
 
 interface PodState {
   uid: string;

@@ -19,7 +19,7 @@ import { PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { loadExercise, maxScore, type ExerciseDefinition } from "./exercise.ts";
 import { exitCodeForReport, prepareGrade } from "./grade/index.ts";
-import { WORKLOAD_IMAGES } from "./node-image/workloads.ts";
+import { WORKLOAD_IMAGES } from "./workload-images.ts";
 import type { GradeReport } from "./report/model.ts";
 import { imageVerdict } from "./submission/images.ts";
 import { createProgress } from "./util/progress.ts";

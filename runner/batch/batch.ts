@@ -20,7 +20,7 @@ import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
 import { prepareGrade, type PreparedGrade, type RunOptions } from "../grade/index.ts";
 import type { GradeReport } from "../report/model.ts";
 import { SUMMARY_DEFAULT_FILE, writeReports, type ReportSpec } from "../report/writers/index.ts";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import { verdictLine } from "../report/writers/text.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { TIMEOUTS } from "../config.ts";
@@ -30,8 +30,9 @@ import { createProgress, type Progress } from "../util/progress.ts";
 import { chooseJobs, readCapacity, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
   GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
-  writeGradebook, type Gradebook, type GradebookRow, type RowExtras,
+  writeGradebook, type RowExtras,
 } from "./gradebook.ts";
+import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import { exerciseVersion, resumeKey, submissionDigest } from "./resume-key.ts";
 import { studentIdProblem, type BatchSubmission } from "./roster.ts";
 import { STUDENT_LINES, loadClassData } from "./class-views.ts";

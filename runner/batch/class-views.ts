@@ -13,11 +13,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GradeReport } from "../report/model.ts";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import type { StudentFeedback } from "./causes.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
 import { GRADEBOOK_HTML, dashboardHtml, dashboardModel, studentFeedback } from "./dashboard.ts";
-import type { Gradebook, GradebookRow } from "./gradebook.ts";
+import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import { similarPairs, similarityCsvRows, type ManifestLine, type SimilarityOptions } from "./similarity.ts";
 
 export const SIMILARITY_CSV = "similarity.csv";

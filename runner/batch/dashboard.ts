@@ -13,7 +13,7 @@
 import type { GradeReport } from "../report/model.ts";
 import { esc } from "../report/writers/html.ts";
 import { failureCauses, type Cause, type StudentFeedback } from "./causes.ts";
-import type { Gradebook, GradebookRow } from "./gradebook.ts";
+import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import type { SimilarPair } from "./similarity.ts";
 
 export const GRADEBOOK_HTML = "gradebook.html";

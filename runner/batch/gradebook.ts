@@ -8,49 +8,17 @@
  */
 import { readFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeWhole } from "../report/writers/files.ts";
+import { writeWhole } from "../util/write-whole.ts";
 import { UsageError, errorMessage } from "../errors.ts";
 import type { CheckStatus, GradeReport, Refusal } from "../report/model.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
 import { emptyClassData, loadClassData, writeClassViews, type ClassData } from "./class-views.ts";
+import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import type { StudentFeedback } from "./causes.ts";
 import type { ManifestLine } from "./similarity.ts";
 
 export const GRADEBOOK_JSON = "gradebook.json";
 export const GRADEBOOK_CSV = "gradebook.csv";
-
-export interface GradebookRow {
-  student: string;
-  /** The submission as given: a directory or a git URL[#ref]. */
-  source: string;
-  score: number;
-  maxScore: number;
-  passed: boolean;
-  /** Refused before grading, or not readable at all (a missing directory, a failed clone). */
-  refused: boolean;
-  /** Why, in short (the student's own report has every refusal with file and line). */
-  refusal?: string;
-  /** The grader or the cluster failed: not a grade; a rerun grades it again. */
-  infrastructureError?: string;
-  /** Each check's status, by check id. */
-  checks: Record<string, CheckStatus>;
-  durationMs: number;
-  commit?: string;
-  /** The resume key (see resume-key.ts); absent when the submission could not be read. */
-  key?: string;
-  gradedAt: string;
-}
-
-export interface Gradebook {
-  schemaVersion: 1;
-  exercise: string;
-  /** exerciseVersion() of the run that last wrote it. */
-  exerciseVersion: string;
-  /** The exercise's checks, in its order: the CSV's check columns. */
-  checkIds: string[];
-  /** Sorted by student. */
-  rows: GradebookRow[];
-}
 
 export function emptyGradebook(exercise: string, exerciseVersion: string, checkIds: string[]): Gradebook {
   return { schemaVersion: 1, exercise, exerciseVersion, checkIds: [...checkIds], rows: [] };

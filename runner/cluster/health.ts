@@ -31,7 +31,7 @@ async function nodeContainerFault(containerId: string): Promise<string | undefin
   const id = containerId.slice(0, 12);
   let state: { Running?: boolean; Paused?: boolean; ExitCode?: number; OOMKilled?: boolean; Error?: string } | undefined;
   try {
-    const { dockerClient } = await import("./docker.ts");
+    const { dockerClient } = await import("../util/docker.ts");
     const { client } = await dockerClient();
     state = (await client.container.dockerode.getContainer(containerId).inspect()).State;
   } catch (error) {

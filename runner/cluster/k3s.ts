@@ -3,7 +3,7 @@ import { K3sContainer } from "@testcontainers/k3s";
 import { hostname } from "node:os";
 import { K3S_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
-import { dockerClient } from "./docker.ts";
+import { dockerClient } from "../util/docker.ts";
 import { waitForClusterReady } from "./ready.ts";
 import type { ClusterParts } from "./types.ts";
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
-import { dockerClient, imagePresent } from "./docker.ts";
+import { dockerClient, imagePresent } from "../util/docker.ts";
 import type { ClusterParts } from "./types.ts";
 
 const API_PORT = 6443;

@@ -6,7 +6,7 @@
  * a container this cannot remove is left to the sweep of the next kubegrade run, which
  * removes containers whose owning process is gone (sweep.ts).
  */
-import { dockerClient } from "./docker.ts";
+import { dockerClient } from "../util/docker.ts";
 
 const STOP_TIMEOUT_S = 10;
 

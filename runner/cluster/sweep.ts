@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { LABELS } from "../config.ts";
-import { dockerClient } from "./docker.ts";
+import { dockerClient } from "../util/docker.ts";
 
 function alive(pid: number): boolean {
   try {

@@ -33,7 +33,7 @@ export async function placeImages(
 ): Promise<Placement> {
   const { imageRegistry } = options;
   // Another tag of a provided image: served by the kit's mirror (a digest rewritten), noted.
-  const adapted = adaptImagesForCluster(submitted, cluster.capabilities.servesKitImages ? "kit" : "elsewhere");
+  const adapted = adaptImagesForCluster(submitted, cluster.capabilities);
   const notes = [...adapted.notes];
   let objects = adapted.objects;
   if (imageRegistry || !cluster.capabilities.servesKitImages) {

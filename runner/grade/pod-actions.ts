@@ -4,7 +4,7 @@
  * session's answer about the pods as the pods now are (or why they are not Ready).
  */
 import { PatchStrategy, setHeaderOptions, type AppsV1Api, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
-import { isReady } from "../../checks/support.ts";
+import { isReady } from "../kube/ready.ts";
 import { TIMEOUTS } from "../config.ts";
 import { applyObjects } from "../kube/apply.ts";
 import { describePod } from "../kube/pods.ts";

@@ -6,7 +6,7 @@
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { AssertionError } from "chai";
 import type { Verdict } from "../../checks/api.ts";
-import { isReady } from "../../checks/support.ts";
+import { isReady } from "../kube/ready.ts";
 import { describePod, podProblem } from "../kube/pods.ts";
 import { explainProbeFailure } from "../kube/probe-advice.ts";
 import { ConditionFailed, waitForObjects } from "../kube/watch.ts";

@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { loadExercise } from "../exercise.ts";
-import { objectLocations } from "../report/locations.ts";
+import { objectLocations } from "../submission/locations.ts";
 import { loadSubmission } from "../submission/load.ts";
 import { validateSubmission } from "../submission/validate.ts";
 import { conclude, emptyReport, refuse } from "./score.ts";

@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { waitUntil } from "../util/wait.ts";
-import { dockerClient, imagePresent } from "../cluster/docker.ts";
+import { dockerClient, imagePresent } from "../util/docker.ts";
 
 export interface KitRegistry extends AsyncDisposable {
   /** 127.0.0.1:PORT */

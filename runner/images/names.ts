@@ -16,7 +16,7 @@
  *   gcr.io/google-samples/cassandra:v13 → HOST/PATH/google-samples/cassandra:v13
  *   nginx:mainline                      → HOST/PATH/library/nginx:mainline
  */
-import { WORKLOAD_IMAGES, type WorkloadImage } from "../node-image/workloads.ts";
+import { WORKLOAD_IMAGES, type WorkloadImage } from "../workload-images.ts";
 import { UsageError } from "../errors.ts";
 import { mapContainerImages, parseImage } from "../submission/images.ts";
 

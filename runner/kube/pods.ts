@@ -1,6 +1,6 @@
 import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
 import type { Verdict } from "../../checks/api.ts";
-import { isReady } from "../../checks/support.ts";
+import { isReady } from "./ready.ts";
 import { explainStartFailure } from "./probe-advice.ts";
 import { waitForObjects } from "./watch.ts";
 

@@ -8,9 +8,9 @@
  * Every artefact is cached under the cache directory by a hash of its inputs, and the
  * image carries the hash of all of them as a label: a second setup only checks.
  */
-import { execa, type Options as ExecaOptions } from "execa";
+import { execa } from "execa";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, link, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
@@ -18,10 +18,11 @@ import { KIT_IMAGE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.t
 import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
+import { BuildLog } from "./build-log.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
 import { MIRROR_PROXY_CONF, mirrorProxyConf } from "./mirror-proxy.ts";
-import { WORKLOAD_IMAGES, type WorkloadImage } from "./workloads.ts";
+import { WORKLOAD_IMAGES, type WorkloadImage } from "../workload-images.ts";
 
 const SOURCE_DIR = join(PROJECT_ROOT, "runner/node-image");
 /** Bumped when the build recipe itself changes in a way the hashed files do not show. */
@@ -109,36 +110,6 @@ export interface BuildResult {
   inputs: string;
 }
 
-export class BuildLog {
-  readonly path: string;
-  private readonly stream: WriteStream;
-  constructor(path: string) {
-    this.path = path;
-    this.stream = createWriteStream(path, { flags: "a" });
-  }
-  line(text: string) {
-    this.stream.write(`${new Date().toISOString()} ${text}\n`);
-  }
-  /** Runs a command with its output in the log; a failure names the log and shows its tail. */
-  async run(file: string, args: string[], options: ExecaOptions = {}): Promise<string> {
-    this.line(`$ ${[file, ...args].join(" ")}`);
-    const result = await execa(file, args, { ...options, all: true, reject: false, stdin: "ignore" });
-    const output = String(result.all ?? "");
-    this.stream.write(output.endsWith("\n") || output === "" ? output : `${output}\n`);
-    if (result.exitCode !== 0 || result.failed) {
-      const tail = output.split("\n").slice(-15).join("\n");
-      throw new InfrastructureError(
-        `${file} ${args.slice(0, 3).join(" ")} failed (exit ${result.exitCode ?? "?"}):\n${tail}`,
-        { hint: `Full build log: ${this.path}` },
-      );
-    }
-    return String(result.stdout ?? "");
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(resolve));
-  }
-}
-
 async function hashTree(hash: ReturnType<typeof createHash>, dir: string, skip: (rel: string) => boolean): Promise<void> {
   const walk = async (current: string) => {
     const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
@@ -181,12 +152,14 @@ function rootfsHash(): string {
     .slice(0, 16);
 }
 
-/** The registry's content depends only on the workload definitions and the rootfs they come from. */
+/**
+ * The registry's content depends only on the workload definitions (the table's JSON: it lives
+ * outside this folder, in runner/workload-images.ts) and the rootfs they come from.
+ */
 async function registryHash(rootfs: string): Promise<string> {
   const hash = createHash("sha256").update(`registry\0${rootfs}\0${RECIPE_VERSION}\0${JSON.stringify(WORKLOAD_IMAGES)}\0`);
   await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
   await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
-  hash.update(await readFile(join(SOURCE_DIR, "workloads.ts")));
   hash.update(await readFile(join(SOURCE_DIR, "cassandra.ts")));
   return hash.digest("hex").slice(0, 16);
 }

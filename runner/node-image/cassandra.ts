@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../errors.ts";
-import type { BuildLog } from "./build.ts";
+import type { BuildLog } from "./build-log.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
 
 export const CASSANDRA_VERSION = "5.0.6";

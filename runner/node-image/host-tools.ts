@@ -5,7 +5,7 @@
 import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { InfrastructureError } from "../errors.ts";
-import type { BuildLog } from "./build.ts";
+import type { BuildLog } from "./build-log.ts";
 
 export async function hasCommand(command: string): Promise<boolean> {
   return (await execa("sh", ["-c", `command -v ${command}`], { reject: false })).exitCode === 0;

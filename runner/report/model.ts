@@ -2,6 +2,8 @@
  * The neutral report model: what `grade()` returns and what every reporter reads.
  * The JSON report is this object as is; report.schema.json documents it.
  */
+import type { PodEventKind } from "../../checks/api.ts";
+
 export type CheckStatus = "passed" | "failed" | "error" | "skipped";
 
 export interface CheckResult {
@@ -18,8 +20,10 @@ export interface CheckResult {
   evidence?: string[];
 }
 
-export type TimelineEventKind = "created" | "scheduled" | "ready" | "unready" | "deleted";
+/** The pod transitions the recorder sees: the check API's PodEventKind, one union for both. */
+export type TimelineEventKind = PodEventKind;
 
+/** A recorded pod event (the check API's TimelineEvent) with its time written out. */
 export interface ReportTimelineEvent {
   pod: string;
   uid: string;

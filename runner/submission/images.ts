@@ -7,7 +7,7 @@
  * names exact content the node cannot have, so it is rewritten to the mirror's tag at apply,
  * with a note. Elsewhere (k3s, an existing cluster) the image is pulled as written.
  */
-import { WORKLOAD_IMAGES } from "../node-image/workloads.ts";
+import { WORKLOAD_IMAGES } from "../workload-images.ts";
 
 export interface ImageRef {
   /** The repository with its registry, as the mirror stores it: docker.io/library/nginx */
@@ -147,13 +147,14 @@ function podSpecOf(body: Record<string, unknown>, kind: string): Record<string, 
 /**
  * Adapts the objects' images to the kit node: a tag the mirror does not hold is served as
  * the mirror's tag of that repository (nothing changes in the object; the note says so), a
- * digest is rewritten to that tag in a copy of the object. On other clusters nothing changes.
+ * digest is rewritten to that tag in a copy of the object. On a cluster that does not serve
+ * the kit's images (it pulls them as written) nothing changes.
  */
 export function adaptImagesForCluster<T extends { kind: string; name: string; body: Record<string, unknown> }>(
   objects: T[],
-  provider: string,
+  cluster: { servesKitImages: boolean },
 ): { objects: T[]; notes: string[]; substitutions: ImageSubstitution[] } {
-  if (provider !== "kit") return { objects, notes: [], substitutions: [] };
+  if (!cluster.servesKitImages) return { objects, notes: [], substitutions: [] };
   const mirror = kitDefaultTags();
   const substitutions: ImageSubstitution[] = [];
   const adapted = mapContainerImages(objects, (container, where) => {

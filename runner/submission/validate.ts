@@ -42,16 +42,21 @@ function fieldName(path: (string | number)[]): string {
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key), "");
 }
 
-/** docker.io/library/nginx:latest and nginx are the same image; compare on one form. */
-export function normaliseImage(image: string): string {
-  let name = image.trim();
-  if (!/[:@][^/]*$/.test(name.split("/").pop() ?? "")) name += ":latest";
-  const slash = name.indexOf("/");
-  const first = slash === -1 ? "" : name.slice(0, slash);
-  if (first.includes(".") || first.includes(":") || first === "localhost") {
-    return name.startsWith("index.docker.io/") ? `docker.io/${name.slice("index.docker.io/".length)}` : name;
-  }
-  return slash === -1 ? `docker.io/library/${name}` : `docker.io/${name}`;
+/** Records a refusal of `object`, at `path` when given (its line and column), else at the object. */
+type Refuse = (message: string, path?: (string | number)[]) => void;
+
+function refuser(object: SubmittedObject, refusals: Refusal[]): Refuse {
+  return (message, path) => {
+    const pos = path ? object.position(path) : undefined;
+    refusals.push({
+      file: object.file,
+      line: pos?.line ?? object.line,
+      column: pos?.column ?? object.column,
+      object: `${object.kind} ${object.name}`,
+      field: path ? fieldName(path) : undefined,
+      message: object.via ? `${message} (as built by ${object.via})` : message,
+    });
+  };
 }
 
 export function validateSubmission(objects: SubmittedObject[], policy: SubmissionPolicy): ValidationResult {
@@ -68,107 +73,116 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
     : undefined;
 
   for (const object of objects) {
-    const label = `${object.kind} ${object.name}`;
-    const refuse = (message: string, path?: (string | number)[]) => {
-      const pos = path ? object.position(path) : undefined;
-      refusals.push({
-        file: object.file,
-        line: pos?.line ?? object.line,
-        column: pos?.column ?? object.column,
-        object: label,
-        field: path ? fieldName(path) : undefined,
-        message: object.via ? `${message} (as built by ${object.via})` : message,
-      });
-    };
-
-    if (object.apiVersion.startsWith("kustomize.config.k8s.io/")) {
-      refuse(
-        `${object.kind} is kustomize's configuration, not an object to apply: kubectl apply -k (and the grader) builds the kustomization named kustomization.yaml, kustomization.yml or Kustomization at the submission's root`,
-        ["kind"],
-      );
-      continue;
-    }
-    if (CLUSTER_SCOPED.has(object.kind)) {
-      refuse(`${object.kind} is a cluster-wide object; a submission may only contain objects inside its own namespace`, ["kind"]);
-      continue;
-    }
-    if (!policy.allowedKinds.includes(object.kind)) {
-      refuse(`kind ${object.kind} is not part of this exercise (allowed: ${policy.allowedKinds.join(", ")})`, ["kind"]);
-      continue;
-    }
-    if (firstNamespace && object.namespace !== undefined && object.namespace !== firstNamespace.namespace) {
-      refuse(
-        `metadata.namespace is ${object.namespace}, but ${firstNamespace.kind} ${firstNamespace.name} (${firstNamespace.file} line ${firstNamespace.line}) names ${firstNamespace.namespace}: ` +
-          "a submission is graded in one namespace of its own; leave metadata.namespace out (or name one namespace everywhere)",
-        ["metadata", "namespace"],
-      );
-    }
-    const key = `${object.kind}/${object.name}`;
-    const earlier = seen.get(key);
-    if (earlier) {
-      refuse(`${label} is defined twice (also in ${earlier.file} line ${earlier.line}); keep one`, ["metadata", "name"]);
-    }
-    seen.set(key, object);
-
+    const refuse = refuser(object, refusals);
+    if (!kindAllowed(object, policy, refuse)) continue;
+    checkNamespaceAndName(object, firstNamespace, seen, refuse);
     const specPath = POD_SPEC_PATHS[object.kind];
     if (!specPath) continue;
     const spec = get(object.body, specPath) as Record<string, unknown> | undefined;
     if (!spec || typeof spec !== "object") continue;
-
-    for (const hostField of ["hostNetwork", "hostPID", "hostIPC"] as const) {
-      if (spec[hostField] === true) {
-        refuse(`${hostField}: true shares the node's ${hostField.slice(4)} namespace with the pod; remove it`, [...specPath, hostField]);
-      }
-    }
-    const volumes = Array.isArray(spec.volumes) ? (spec.volumes as Record<string, unknown>[]) : [];
-    volumes.forEach((volume, index) => {
-      if (volume && typeof volume === "object" && "hostPath" in volume) {
-        refuse(`volume ${String(volume.name)} is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead`, [...specPath, "volumes", index, "hostPath"]);
-      }
-    });
-    const podSecurity = spec.securityContext as Record<string, unknown> | undefined;
-    if (podSecurity && typeof podSecurity === "object" && Array.isArray(podSecurity.sysctls) && podSecurity.sysctls.length) {
-      refuse("securityContext.sysctls changes kernel settings of the node; remove it", [...specPath, "securityContext", "sysctls"]);
-    }
-
+    checkPodSpec(spec, specPath, refuse);
     for (const group of ["initContainers", "containers", "ephemeralContainers"] as const) {
       const containers = Array.isArray(spec[group]) ? (spec[group] as Record<string, unknown>[]) : [];
       containers.forEach((container, index) => {
         if (!container || typeof container !== "object") return;
-        const base = [...specPath, group, index];
-        const cname = String(container.name ?? index);
-        const image = container.image;
-        if (typeof image === "string" && imageVerdict(image, policy.images).kind === "unknown") {
-          refuse(
-            `container ${cname} uses image ${image}, which this exercise's grader does not provide (available: any tag of ${policy.images.join(", ")})`,
-            [...base, "image"],
-          );
-        }
-        const sc = container.securityContext as Record<string, unknown> | undefined;
-        if (sc && typeof sc === "object") {
-          if (sc.privileged === true) refuse(`container ${cname} is privileged; remove securityContext.privileged`, [...base, "securityContext", "privileged"]);
-          const add = get(sc, ["capabilities", "add"]);
-          if (Array.isArray(add)) {
-            add.forEach((cap, capIndex) => {
-              const name = String(cap).toUpperCase().replace(/^CAP_/, "");
-              if (!allowedCaps.has(name)) {
-                refuse(`container ${cname} adds capability ${String(cap)}, which this exercise does not need; remove it from securityContext.capabilities.add`, [...base, "securityContext", "capabilities", "add", capIndex]);
-              }
-            });
-          }
-          if (sc.procMount !== undefined && sc.procMount !== "Default") {
-            refuse(`container ${cname} asks for procMount ${String(sc.procMount)}; remove it`, [...base, "securityContext", "procMount"]);
-          }
-        }
-        const ports = Array.isArray(container.ports) ? (container.ports as Record<string, unknown>[]) : [];
-        ports.forEach((port, portIndex) => {
-          if (port && typeof port === "object" && port.hostPort !== undefined && port.hostPort !== 0) {
-            refuse(`container ${cname} binds hostPort ${String(port.hostPort)} on the node; remove hostPort (the Service reaches the pod without it)`, [...base, "ports", portIndex, "hostPort"]);
-          }
-        });
+        checkContainer(container, [...specPath, group, index], String(container.name ?? index), { policy, allowedCaps, refuse });
       });
     }
   }
   if (namespaceNote && !refusals.some((r) => r.field === "metadata.namespace")) notes.push(namespaceNote);
   return { refusals, notes };
+}
+
+/** kustomize's own configuration, cluster-wide objects and kinds outside the exercise: refused whole. */
+function kindAllowed(object: SubmittedObject, policy: SubmissionPolicy, refuse: Refuse): boolean {
+  if (object.apiVersion.startsWith("kustomize.config.k8s.io/")) {
+    refuse(
+      `${object.kind} is kustomize's configuration, not an object to apply: kubectl apply -k (and the grader) builds the kustomization named kustomization.yaml, kustomization.yml or Kustomization at the submission's root`,
+      ["kind"],
+    );
+    return false;
+  }
+  if (CLUSTER_SCOPED.has(object.kind)) {
+    refuse(`${object.kind} is a cluster-wide object; a submission may only contain objects inside its own namespace`, ["kind"]);
+    return false;
+  }
+  if (!policy.allowedKinds.includes(object.kind)) {
+    refuse(`kind ${object.kind} is not part of this exercise (allowed: ${policy.allowedKinds.join(", ")})`, ["kind"]);
+    return false;
+  }
+  return true;
+}
+
+/** One namespace for the whole submission, and each kind/name once. */
+function checkNamespaceAndName(object: SubmittedObject, firstNamespace: SubmittedObject | undefined, seen: Map<string, SubmittedObject>, refuse: Refuse): void {
+  if (firstNamespace && object.namespace !== undefined && object.namespace !== firstNamespace.namespace) {
+    refuse(
+      `metadata.namespace is ${object.namespace}, but ${firstNamespace.kind} ${firstNamespace.name} (${firstNamespace.file} line ${firstNamespace.line}) names ${firstNamespace.namespace}: ` +
+        "a submission is graded in one namespace of its own; leave metadata.namespace out (or name one namespace everywhere)",
+      ["metadata", "namespace"],
+    );
+  }
+  const key = `${object.kind}/${object.name}`;
+  const earlier = seen.get(key);
+  if (earlier) {
+    refuse(`${object.kind} ${object.name} is defined twice (also in ${earlier.file} line ${earlier.line}); keep one`, ["metadata", "name"]);
+  }
+  seen.set(key, object);
+}
+
+/** The pod-level ways out of the sandbox: host namespaces, hostPath volumes, sysctls. */
+function checkPodSpec(spec: Record<string, unknown>, specPath: (string | number)[], refuse: Refuse): void {
+  for (const hostField of ["hostNetwork", "hostPID", "hostIPC"] as const) {
+    if (spec[hostField] === true) {
+      refuse(`${hostField}: true shares the node's ${hostField.slice(4)} namespace with the pod; remove it`, [...specPath, hostField]);
+    }
+  }
+  const volumes = Array.isArray(spec.volumes) ? (spec.volumes as Record<string, unknown>[]) : [];
+  volumes.forEach((volume, index) => {
+    if (volume && typeof volume === "object" && "hostPath" in volume) {
+      refuse(`volume ${String(volume.name)} is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead`, [...specPath, "volumes", index, "hostPath"]);
+    }
+  });
+  const podSecurity = spec.securityContext as Record<string, unknown> | undefined;
+  if (podSecurity && typeof podSecurity === "object" && Array.isArray(podSecurity.sysctls) && podSecurity.sysctls.length) {
+    refuse("securityContext.sysctls changes kernel settings of the node; remove it", [...specPath, "securityContext", "sysctls"]);
+  }
+}
+
+/** One container: an image the grader serves, no privilege, no added capability it may not have, no host port. */
+function checkContainer(
+  container: Record<string, unknown>,
+  base: (string | number)[],
+  cname: string,
+  { policy, allowedCaps, refuse }: { policy: SubmissionPolicy; allowedCaps: ReadonlySet<string>; refuse: Refuse },
+): void {
+  const image = container.image;
+  if (typeof image === "string" && imageVerdict(image, policy.images).kind === "unknown") {
+    refuse(
+      `container ${cname} uses image ${image}, which this exercise's grader does not provide (available: any tag of ${policy.images.join(", ")})`,
+      [...base, "image"],
+    );
+  }
+  const sc = container.securityContext as Record<string, unknown> | undefined;
+  if (sc && typeof sc === "object") {
+    if (sc.privileged === true) refuse(`container ${cname} is privileged; remove securityContext.privileged`, [...base, "securityContext", "privileged"]);
+    const add = get(sc, ["capabilities", "add"]);
+    if (Array.isArray(add)) {
+      add.forEach((cap, capIndex) => {
+        const name = String(cap).toUpperCase().replace(/^CAP_/, "");
+        if (!allowedCaps.has(name)) {
+          refuse(`container ${cname} adds capability ${String(cap)}, which this exercise does not need; remove it from securityContext.capabilities.add`, [...base, "securityContext", "capabilities", "add", capIndex]);
+        }
+      });
+    }
+    if (sc.procMount !== undefined && sc.procMount !== "Default") {
+      refuse(`container ${cname} asks for procMount ${String(sc.procMount)}; remove it`, [...base, "securityContext", "procMount"]);
+    }
+  }
+  const ports = Array.isArray(container.ports) ? (container.ports as Record<string, unknown>[]) : [];
+  ports.forEach((port, portIndex) => {
+    if (port && typeof port === "object" && port.hostPort !== undefined && port.hostPort !== 0) {
+      refuse(`container ${cname} binds hostPort ${String(port.hostPort)} on the node; remove hostPort (the Service reaches the pod without it)`, [...base, "ports", portIndex, "hostPort"]);
+    }
+  });
 }

@@ -6,7 +6,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node"
 import { expect } from "chai";
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
-import { dockerClient } from "../../runner/cluster/docker.ts";
+import { dockerClient } from "../../runner/util/docker.ts";
 import { sweepLeftovers } from "../../runner/cluster/sweep.ts";
 import { applyObjects, objectsFromYaml } from "../../runner/kube/apply.ts";
 import { execInPod } from "../../runner/kube/exec.ts";

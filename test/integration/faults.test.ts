@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dockerClient } from "../../runner/cluster/docker.ts";
+import { dockerClient } from "../../runner/util/docker.ts";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import type { GradeReport } from "../../runner/report/model.ts";
 import { waitUntil } from "../../runner/util/wait.ts";

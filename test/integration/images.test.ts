@@ -16,7 +16,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { KIT_IMAGE, LABELS, PROJECT_ROOT, cacheDir } from "../../runner/config.ts";
-import { dockerClient } from "../../runner/cluster/docker.ts";
+import { dockerClient } from "../../runner/util/docker.ts";
 import { startKitRegistry } from "../../runner/images/kit-registry.ts";
 import { loadKitImagesInto } from "../../runner/images/load.ts";
 import { waitUntil } from "../../runner/util/wait.ts";

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
-import { dockerClient } from "../../runner/cluster/docker.ts";
+import { dockerClient } from "../../runner/util/docker.ts";
 import { cli } from "./support.ts";
 
 

@@ -3,7 +3,8 @@ import { failureCauses, normaliseFeedback, type StudentFeedback } from "../../ru
 import { lmsCsv, lmsColumn } from "../../runner/batch/class-views.ts";
 import { parseCsv } from "../../runner/batch/csv.ts";
 import { dashboardHtml, dashboardModel, studentFeedback } from "../../runner/batch/dashboard.ts";
-import { emptyGradebook, withRow, type Gradebook, type GradebookRow } from "../../runner/batch/gradebook.ts";
+import { emptyGradebook, withRow } from "../../runner/batch/gradebook.ts";
+import type { Gradebook, GradebookRow } from "../../runner/batch/gradebook-model.ts";
 import { fixture } from "./reporters/support.ts";
 
 const CHECKS = ["headless-service", "ordered-creation", "pod-dns"];

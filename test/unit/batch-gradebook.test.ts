@@ -6,8 +6,9 @@ import { mergeResults, studentReportSpecs } from "../../runner/batch/batch.ts";
 import { parseCsv } from "../../runner/batch/csv.ts";
 import {
   GradebookWriter, emptyGradebook, gradebookCsv, mergeGradebooks, parseGradebook, readGradebook, rowFromReport, unreadableRow,
-  withRow, writeGradebook, type Gradebook, type GradebookRow,
+  withRow, writeGradebook,
 } from "../../runner/batch/gradebook.ts";
+import type { Gradebook, GradebookRow } from "../../runner/batch/gradebook-model.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { usageError } from "./support.ts";
 import { fixture } from "./reporters/support.ts";

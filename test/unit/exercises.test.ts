@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { CHECKS } from "../../checks/index.ts";
 import { listExercises, loadExercise, maxScore } from "../../runner/exercise.ts";
 import { planChecks } from "../../runner/grade/run-checks.ts";
-import { WORKLOAD_IMAGES } from "../../runner/node-image/workloads.ts";
-import { normaliseImage } from "../../runner/submission/validate.ts";
+import { WORKLOAD_IMAGES } from "../../runner/workload-images.ts";
+import { exactReference } from "../../runner/submission/images.ts";
 
 describe("exercise definitions", function () {
   it("lists web, exercise-8 and demo", function () {
@@ -14,8 +14,8 @@ describe("exercise definitions", function () {
       const exercise = await loadExercise(id);
       for (const c of exercise.checks) expect(CHECKS.has(c.id), c.id).to.equal(true);
       expect(maxScore(exercise)).to.equal(100);
-      const served = new Set(WORKLOAD_IMAGES.flatMap((w) => w.names).map(normaliseImage));
-      for (const image of exercise.images) expect(served.has(normaliseImage(image)), image).to.equal(true);
+      const served = new Set(WORKLOAD_IMAGES.flatMap((w) => w.names).map(exactReference));
+      for (const image of exercise.images) expect(served.has(exactReference(image)), image).to.equal(true);
     });
     it(`${id}: destructive checks run after all the others`, async function () {
       const plan = planChecks(await loadExercise(id)).map((p) => p.definition.destructive);

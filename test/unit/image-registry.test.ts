@@ -8,7 +8,7 @@ import {
 } from "../../runner/images/names.ts";
 import { pushAdvice } from "../../runner/images/push.ts";
 import { kitOnlyNames } from "../../runner/images/load.ts";
-import { WORKLOAD_IMAGES } from "../../runner/node-image/workloads.ts";
+import { WORKLOAD_IMAGES } from "../../runner/workload-images.ts";
 
 const sts = (image: string, extra: Record<string, unknown> = {}) => ({
   kind: "StatefulSet",

@@ -194,7 +194,7 @@ describe("submission shapes kubectl takes", function () {
       body: { spec: { template: { spec: { ...(init ? { initContainers: [{ name: "setup", image: init }] } : {}), containers: [{ name: "nginx", image }] } } } } as Record<string, unknown>,
     });
     const digest = "busybox@sha256:" + "b".repeat(64);
-    const kit = adaptImagesForCluster([sts("nginx:1.29", digest), sts("nginx:mainline")], "kit");
+    const kit = adaptImagesForCluster([sts("nginx:1.29", digest), sts("nginx:mainline")], { servesKitImages: true });
     expect(kit.substitutions.map((s) => `${s.written} -> ${s.servedAs} ${s.rewritten}`)).to.deep.equal([
       `${digest} -> busybox:1.28 true`,
       "nginx:1.29 -> nginx:mainline false",
@@ -205,7 +205,7 @@ describe("submission shapes kubectl takes", function () {
     expect(kit.notes[0]).to.include("StatefulSet web, container setup").and.to.include("applied as busybox:1.28");
     expect(kit.notes[1]).to.include("served by the grader's offline node as its nginx:mainline");
     expect(kit.objects[1]).to.equal(kit.objects[1]);
-    const k3s = adaptImagesForCluster([sts("nginx:1.29", digest)], "k3s");
+    const k3s = adaptImagesForCluster([sts("nginx:1.29", digest)], { servesKitImages: false });
     expect(k3s.notes).to.deep.equal([]);
     expect((k3s.objects[0].body as any).spec.template.spec.initContainers[0].image).to.equal(digest);
     expect(kitDefaultTags().get("docker.io/library/nginx")).to.deep.equal({ tags: ["mainline", "latest", "1.13.12"], fallback: "mainline" });

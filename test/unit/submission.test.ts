@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSubmission, LIMITS } from "../../runner/submission/load.ts";
-import { normaliseImage, validateSubmission } from "../../runner/submission/validate.ts";
+import { validateSubmission } from "../../runner/submission/validate.ts";
+import { exactReference } from "../../runner/submission/images.ts";
 import { isGitUrl, splitRef } from "../../runner/submission/source.ts";
 
 async function dirWith(files: Record<string, string | Buffer>): Promise<string> {
@@ -154,11 +155,11 @@ describe("submission validation", function () {
   });
 
   it("normalises image references the way container runtimes do", function () {
-    expect(normaliseImage("nginx")).to.equal("docker.io/library/nginx:latest");
-    expect(normaliseImage("docker.io/library/nginx:mainline")).to.equal(normaliseImage("nginx:mainline"));
-    expect(normaliseImage("kubegrade/hello-api:1.0")).to.equal("docker.io/kubegrade/hello-api:1.0");
-    expect(normaliseImage("k8s.gcr.io/nginx-slim:0.8")).to.equal("k8s.gcr.io/nginx-slim:0.8");
-    expect(normaliseImage("localhost:5000/x")).to.equal("localhost:5000/x:latest");
+    expect(exactReference("nginx")).to.equal("docker.io/library/nginx:latest");
+    expect(exactReference("docker.io/library/nginx:mainline")).to.equal(exactReference("nginx:mainline"));
+    expect(exactReference("kubegrade/hello-api:1.0")).to.equal("docker.io/kubegrade/hello-api:1.0");
+    expect(exactReference("k8s.gcr.io/nginx-slim:0.8")).to.equal("k8s.gcr.io/nginx-slim:0.8");
+    expect(exactReference("localhost:5000/x")).to.equal("localhost:5000/x:latest");
   });
 });
 

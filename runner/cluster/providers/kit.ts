@@ -8,20 +8,20 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { KIT_IMAGE, LABELS, cacheDir } from "../../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../../errors.ts";
-import { writeWhole } from "../../report/writers/files.ts";
+import { writeWhole } from "../../util/write-whole.ts";
 import type { Progress } from "../../util/progress.ts";
 import { clusterHandle, type Cluster, type ClusterProvider } from "../types.ts";
 import type { KitStartOptions } from "../kit.ts";
 
 const kitNode = () => import("../kit.ts");
-const dockerClient = async () => (await import("../docker.ts")).dockerClient();
+const dockerClient = async () => (await import("../../util/docker.ts")).dockerClient();
 
 export const kitProvider: ClusterProvider = {
   name: "kit",
   summary: `kubegrade's own node image (${KIT_IMAGE}, built by \`npm run setup\`), started in Docker`,
   capabilities: { servesKitImages: true, loadsImages: false, keepsWarm: true, startsNodes: true },
   async appliesBecause() {
-    const { imagePresent } = await import("../docker.ts");
+    const { imagePresent } = await import("../../util/docker.ts");
     return (await imagePresent(KIT_IMAGE)) ? `${KIT_IMAGE} is built here` : undefined;
   },
   async obtain(options, why) {

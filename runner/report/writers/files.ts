@@ -1,7 +1,7 @@
 /** The one place writers' text reaches the disk. */
-import { randomBytes } from "node:crypto";
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { writeWhole } from "../../util/write-whole.ts";
 
 /** The file an environment variable names; unset and empty are the same. */
 export function envFile(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -26,16 +26,4 @@ export async function writeText(path: string, text: string, append: boolean): Pr
   if (!append) return writeWhole(path, text);
   const before = await readFile(path, "utf8").catch(() => "");
   await appendFile(path, before !== "" && !before.endsWith("\n") ? `\n${text}` : text);
-}
-
-/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-export async function writeWhole(path: string, text: string, options: { mode?: number } = {}): Promise<void> {
-  const temporary = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temporary, text, options.mode === undefined ? undefined : { mode: options.mode });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }

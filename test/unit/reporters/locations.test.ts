@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCATION_LIMITS, objectLocations } from "../../../runner/report/locations.ts";
+import { LOCATION_LIMITS, objectLocations } from "../../../runner/submission/locations.ts";
 import { loadSubmission } from "../../../runner/submission/load.ts";
 import { REPO, expectValid, reportSchemaPath, schemaValidator, fixture } from "./support.ts";
 

@@ -2,7 +2,7 @@ import { getContainerRuntimeClient, type ContainerRuntimeClient } from "testcont
 import { InfrastructureError, errorMessage } from "../errors.ts";
 
 // Ryuk, testcontainers' reaper, is an image that cannot be pulled on the machines
-// kubegrade is built on; the grader removes what it starts itself (each command's AsyncDisposableStack, util/interrupt.ts; sweep.ts for what a killed run left).
+// kubegrade is built on; the grader removes what it starts itself (each command's AsyncDisposableStack, util/interrupt.ts; cluster/sweep.ts for what a killed run left).
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
 let client: Promise<ContainerRuntimeClient> | undefined;

@@ -4,6 +4,10 @@
  * network tools, nginx for the web server; the same content under several names where
  * upstream images are interchangeable for the exercises. Each image records its names
  * in /etc/kubegrade-image, so a check can tell which one a container runs.
+ *
+ * A data table low in runner/, read by the submission's image rules, images/ and verify as
+ * much as by the node image's build (node-image/build.ts), which hashes it as JSON into the
+ * image's inputs: a change here rebuilds the image. Its sources are runner/node-image/workloads/.
  */
 export interface WorkloadImage {
   /** Short id, used for build directories. */
@@ -31,7 +35,7 @@ export const WORKLOAD_IMAGES: WorkloadImage[] = [
   // The `demo` exercise's stand-in for its seed's private image: GET /api/v1/hello on 8080.
   { id: "hello-api", kind: "hello-api", names: ["kubegrade/hello-api:1.0"], cmd: ["/usr/local/bin/hello-api"] },
   // The `cassandra` exercise's image: Apache Cassandra 5.0 on Debian's Java 17, honouring the
-  // environment contract of the seed's gcr.io/google-samples/cassandra:v13 (see workloads/cassandra/).
+  // environment contract of the seed's gcr.io/google-samples/cassandra:v13 (see node-image/workloads/cassandra/).
   {
     id: "cassandra",
     kind: "cassandra",
@@ -44,7 +48,7 @@ export const WORKLOAD_IMAGES: WorkloadImage[] = [
     run: [
       "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xshare:dump -XX:+UseSerialGC >/dev/null",
       // The server's, nodetool's and kubegrade-cql's classes, archived from a one-node ring
-      // started, queried and stopped in the build (workloads/cassandra/cds-archives.sh).
+      // started, queried and stopped in the build (node-image/workloads/cassandra/cds-archives.sh).
       "/usr/local/bin/kubegrade-cds-archives",
     ],
   },

@@ -4,8 +4,8 @@
  * lines (GitHub annotations, GitLab's JUnit `file` and Code Quality) read it, never the
  * YAML itself, so they stay pure functions of the report.
  */
-import type { SubmittedObject } from "../submission/load.ts";
-import type { ObjectLocation } from "./model.ts";
+import type { SubmittedObject } from "./load.ts";
+import type { ObjectLocation } from "../report/model.ts";
 
 /** Bounds on what a hostile submission can make the report carry. */
 export const LOCATION_LIMITS = { objects: 200, fieldsPerObject: 400, depth: 12 } as const;
