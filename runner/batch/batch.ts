@@ -515,8 +515,9 @@ async function checkedPool(run: BatchRun, names: readonly string[]): Promise<Nam
   const problems: string[] = [];
   for (const name of names) {
     try {
-      const { cleaned } = await checkPreCreatedNamespace(run.cluster!.kubeConfig, run.exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
+      const { cleaned, heldBy } = await checkPreCreatedNamespace(run.cluster!.kubeConfig, run.exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
       if (cleaned.length) options.progress.info(`Removed the remains of an interrupted grade from namespace ${name}: ${describeObjects(cleaned)}`);
+      if (heldBy) options.progress.info(`Namespace ${name} is held by another grade now (${heldBy}): its contents are checked when a grade of this batch takes it over`);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       problems.push(error.message);
