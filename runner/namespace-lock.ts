@@ -197,8 +197,13 @@ export interface HeldLock {
   readonly holder: LockHolder;
   /** The interrupted grade's hold this one took over, when it did. */
   readonly tookOver?: { holder: LockHolder | undefined; why: string };
-  /** Why this hold was lost while held (another grade took the namespace over), else undefined. */
+  /** Why this hold was lost while held (another grade took the namespace over), as last renewed, else undefined. */
   lost(): string | undefined;
+  /**
+   * The same, asked of the cluster now: while the lock is still this hold's, no other grade
+   * held the namespace at any time since it was taken (a take-over replaces the lock).
+   */
+  confirm(): Promise<string | undefined>;
   /** Lets go: stops renewing, removes the lock (only while it is still this one's) and the heartbeat. */
   release(): Promise<void>;
   /** Stops renewing without asking the cluster (it failed): the lock lapses, or this process takes it over at once. */
@@ -287,10 +292,9 @@ async function holdLock(
   const beatName = heartbeatName(holder.token);
   let lost: string | undefined;
   let stopped = false;
-  const renew = async () => {
-    await remove(rbac, namespace, beatName);
-    if (stopped) return;
-    await rbac.createNamespacedRoleBinding({ namespace, body: binding(beatName, "heartbeat", holder) });
+  /** Reads the lock: still this hold's, or lost (said once, and renewing stops). */
+  const check = async () => {
+    if (lost) return;
     const lock = await unlessMissing(rbac.readNamespacedRoleBinding({ name: LOCK, namespace }));
     if (lock?.metadata?.uid === uid) return;
     stop();
@@ -298,6 +302,12 @@ async function holdLock(
       ? `another grade (${describeHolder(parseHolder(lock.metadata?.annotations))}) took namespace ${namespace} over while this grade ran: ` +
         `its renewals were not seen for ${holder.lapseSeconds} s (was this process stopped, or the API server out of reach?)`
       : `the hold on namespace ${namespace} (RoleBinding ${LOCK}) was removed by someone else while this grade ran`;
+  };
+  const renew = async () => {
+    await remove(rbac, namespace, beatName);
+    if (stopped) return;
+    await rbac.createNamespacedRoleBinding({ namespace, body: binding(beatName, "heartbeat", holder) });
+    await check();
   };
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
@@ -325,5 +335,9 @@ async function holdLock(
     await release().catch(() => {});
     throw error;
   }
-  return { namespace, holder, ...(tookOver ? { tookOver } : {}), lost: () => lost, release, abandon: stop };
+  const confirm = async () => {
+    await check().catch(() => {}); // unanswered: the cluster's own fault is diagnosed apart
+    return lost;
+  };
+  return { namespace, holder, ...(tookOver ? { tookOver } : {}), lost: () => lost, confirm, release, abandon: stop };
 }

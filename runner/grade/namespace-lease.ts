@@ -28,8 +28,8 @@ export interface HeldNamespace extends AsyncDisposable {
   readonly notes: string[];
   /** Lets go without touching the cluster (it failed): a leased namespace goes back as it is, its next grade removes the remains. */
   abandon(): void;
-  /** Why the namespace stopped being this grade's while it ran (another grade took a pre-created one over), else undefined. */
-  lost(): string | undefined;
+  /** Why the namespace stopped being this grade's while it ran (another grade took a pre-created one over), else undefined; asks the cluster. */
+  lost(): Promise<string | undefined>;
 }
 
 /** The grade's time budget, stopped while it waits for another grade to let go of its namespace. */
@@ -61,7 +61,7 @@ export async function holdNamespace(options: NamespaceOptions): Promise<HeldName
     namespace,
     notes: [],
     abandon() {},
-    lost: () => undefined,
+    lost: async () => undefined,
     async [Symbol.asyncDispose]() {
       if (!options.keep) await namespace.remove();
     },
@@ -109,7 +109,7 @@ async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease):
       namespace.lock?.abandon();
       lease.release(name);
     },
-    lost: () => namespace.lock?.lost(),
+    lost: async () => namespace.lock?.confirm(),
     async [Symbol.asyncDispose]() {
       try {
         if (!options.keep) await namespace.remove().catch((error: unknown) => {

@@ -127,7 +127,7 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
       ? await clusterFault(state.cluster).catch(() => undefined)
       : undefined;
     // So does a pre-created namespace another grade took over meanwhile: what the checks saw was not only this grade's.
-    const lost = report.interrupted || report.refused ? undefined : state.namespace?.lost();
+    const lost = report.interrupted || report.refused || clusterDiagnosis ? undefined : await state.namespace?.lost();
     const diagnosis = clusterDiagnosis ?? lost;
     if (state.recorder) {
       report.timeline = state.recorder.events
