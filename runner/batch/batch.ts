@@ -428,15 +428,16 @@ async function retryPlace(run: BatchRun, used: Cluster | undefined): Promise<str
   if (fault === undefined) return "in a fresh namespace of the same cluster, which still answers";
   // A cluster given to the batch, or an existing one (a kubeconfig's), is not the batch's to replace.
   if (run.options.cluster || !used.capabilities.startsNodes) return "on the same cluster, which the batch did not start and does not replace";
-  startReplacement(run, used, fault);
+  startReplacement(run, used);
   return "on a new cluster replacing the failed one";
 }
 
 /** One replacement of the batch's failed cluster, whichever grade notices first; every grade after waits for it. */
-function startReplacement(run: BatchRun, dead: Cluster, fault: string): void {
+function startReplacement(run: BatchRun, dead: Cluster): void {
   if (run.cluster !== dead || run.replacing) return;
   const { options } = run;
-  options.progress.info(`The batch's cluster failed (${fault}): starting another, where the grades it held are graded again`);
+  // Why is said on each of its grades' "retrying once" line.
+  options.progress.info(`The batch's cluster failed: starting another, where the grades it held are graded again`);
   const replacing = (async () => {
     const { replaceCluster } = await import("../cluster/index.ts");
     const fresh = await replaceCluster(dead, { ...options.clusterOptions, namespaces: options.namespaces, progress: options.progress, env: options.env });
