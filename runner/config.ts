@@ -57,6 +57,14 @@ export const TIMEOUTS = {
   /** A StatefulSet's controller observing a change (status.observedGeneration). */
   controllerObservedMs: 30_000,
   cleanupMs: 60_000,
+  /**
+   * A grade's hold on a pre-created namespace (namespace-lock.ts): renewed this often, and
+   * taken for an interrupted grade's once no renewal was seen for the lapse.
+   */
+  namespaceLockRenewMs: 10_000,
+  namespaceLockLapseMs: 60_000,
+  /** Waiting for another grade to let go of a pre-created namespace: longer than any one grade. */
+  namespaceHeldMs: 15 * 60_000,
   /** The kit's registry served from a throwaway container (images push, loading images into k3s). */
   registryReadyMs: 30_000,
   /** After Ctrl-C / SIGTERM: time to unwind and remove what a run started before exiting anyway. */

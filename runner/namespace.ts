@@ -10,9 +10,10 @@
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
-import { LABELS } from "./config.ts";
+import { LABELS, TIMEOUTS } from "./config.ts";
 import { UsageError, errorMessage } from "./errors.ts";
 import type { ExerciseDefinition } from "./exercise.ts";
+import { LOCK, LockWaitExpired, describeHolder, lockNamespace, type HeldLock, type LockTiming } from "./namespace-lock.ts";
 import { waitUntil } from "./util/wait.ts";
 
 export const SUBMITTER = "kubegrade-submitter";
@@ -30,6 +31,8 @@ export interface GradingNamespace {
   /** Access confined to the namespace (the ClusterRole "edit" bound inside it). */
   submitter: KubeConfig;
   remove(): Promise<void>;
+  /** A pre-created namespace's hold (namespace-lock.ts): lost() says when another grade took it over. */
+  lock?: HeldLock;
 }
 
 export async function createGradingNamespace(
@@ -318,17 +321,8 @@ export async function emptyNamespace(admin: KubeConfig, namespace: string, deadl
   await attempt("delete limitranges", () => core.deleteNamespacedLimitRange({ name: GRADER_OBJECTS, namespace }));
 }
 
-/**
- * Checks that a pre-created namespace can be graded in: it exists and is not being deleted,
- * its Pod Security label fits the exercise, and it is empty — the remains of an interrupted
- * grade of kubegrade's own are removed first. Throws NamespaceNotUsable saying what is wrong.
- */
-export async function checkPreCreatedNamespace(
-  admin: KubeConfig,
-  exercise: ExerciseDefinition,
-  name: string,
-  options: { deadlineMs: number },
-): Promise<{ cleaned: FoundObject[] }> {
+/** The namespace itself: it exists, is not being deleted, and its Pod Security label fits the exercise. */
+async function checkNamespaceItself(admin: KubeConfig, exercise: ExerciseDefinition, name: string): Promise<void> {
   const core = admin.makeApiClient(CoreV1Api);
   let namespace;
   try {
@@ -349,8 +343,15 @@ export async function checkPreCreatedNamespace(
   }
   const problem = podSecurityProblem(name, namespace.metadata?.labels, exercise);
   if (problem) throw new NamespaceNotUsable(problem);
+}
+
+/**
+ * Under the namespace's lock: it is empty, or holds only the remains of an interrupted grade
+ * of kubegrade's own, which are removed. Anything else is refused, named.
+ */
+async function clearLeftovers(admin: KubeConfig, name: string, deadlineMs: number): Promise<FoundObject[]> {
   const first = namespaceContents(await listNamespaceObjects(admin, name));
-  if (!first.objects.length) return { cleaned: [] };
+  if (!first.objects.length) return [];
   if (!first.leftover) {
     throw new NamespaceNotUsable(
       `namespace ${name} is not empty: ${describeObjects(first.objects)}. kubegrade grades only in an empty namespace ` +
@@ -359,33 +360,106 @@ export async function checkPreCreatedNamespace(
     );
   }
   try {
-    await emptyNamespace(admin, name, options.deadlineMs);
+    await emptyNamespace(admin, name, deadlineMs);
   } catch (error) {
     if (error instanceof NamespaceNotUsable) throw error;
     throw new NamespaceNotUsable(`namespace ${name} holds the remains of an interrupted grade that could not be removed: ${errorMessage(error)}`, { cause: error });
   }
-  return { cleaned: first.objects };
+  return first.objects;
+}
+
+/** How a grade waits for a pre-created namespace another grade holds. */
+export interface LockWait {
+  /** How long to wait for the holder to let go (0: one look); TIMEOUTS.namespaceHeldMs for a grade. */
+  waitMs: number;
+  signal?: AbortSignal;
+  /** Told who holds it, each time that changes. */
+  onWaiting?: (holder: string) => void;
+  timing?: LockTiming;
+}
+
+/** The namespace's lock (namespace-lock.ts); a holder that does not let go in time is a NamespaceNotUsable naming it. */
+async function lock(admin: KubeConfig, name: string, wait: LockWait): Promise<HeldLock> {
+  try {
+    return await lockNamespace(admin, name, {
+      waitMs: wait.waitMs,
+      ...(wait.signal ? { signal: wait.signal } : {}),
+      ...(wait.timing ? { timing: wait.timing } : {}),
+      onWaiting: (holder) => wait.onWaiting?.(describeHolder(holder)),
+    });
+  } catch (error) {
+    if (error instanceof LockWaitExpired) {
+      throw new NamespaceNotUsable(
+        `namespace ${name} is held by another grade (${describeHolder(error.holder)}), still after waiting ${Math.round(error.waitedMs / 1000)} s: ` +
+          `grade again once it has ended, or use another namespace (a grade killed without letting go is taken over once it has not renewed its hold, RoleBinding ${LOCK}, for ${TIMEOUTS.namespaceLockLapseMs / 1000} s)`,
+        { cause: error },
+      );
+    }
+    throw forbidden(error, name, `create rolebindings (${LOCK}, the hold of a grade on the namespace)`);
+  }
 }
 
 /**
- * A grade in a pre-created namespace: checked, furnished exactly as a created one, and
- * emptied by remove() (the namespace itself stays).
+ * Checks that a pre-created namespace can be graded in: it exists and is not being deleted,
+ * its Pod Security label fits the exercise, and it is empty — the remains of an interrupted
+ * grade of kubegrade's own are removed first. Throws NamespaceNotUsable saying what is wrong.
+ * A namespace another grade holds now is checked only in itself: its contents are that
+ * grade's (`heldBy` names it), and are checked when a grade of this run takes it.
+ */
+export async function checkPreCreatedNamespace(
+  admin: KubeConfig,
+  exercise: ExerciseDefinition,
+  name: string,
+  options: { deadlineMs: number },
+): Promise<{ cleaned: FoundObject[]; heldBy?: string }> {
+  await checkNamespaceItself(admin, exercise, name);
+  let held: HeldLock;
+  try {
+    held = await lock(admin, name, { waitMs: 0 });
+  } catch (error) {
+    if (error instanceof NamespaceNotUsable && error.cause instanceof LockWaitExpired) return { cleaned: [], heldBy: describeHolder(error.cause.holder) };
+    throw error;
+  }
+  try {
+    return { cleaned: await clearLeftovers(admin, name, options.deadlineMs) };
+  } finally {
+    await held.release().catch(() => {});
+  }
+}
+
+/**
+ * A grade in a pre-created namespace: checked, held (waiting while another grade holds it),
+ * cleared of an interrupted grade's remains, furnished exactly as a created one, and emptied
+ * by remove() (the namespace itself stays), which then lets go of it.
  */
 export async function usePreCreatedNamespace(
   admin: KubeConfig,
   exercise: ExerciseDefinition,
-  options: { name: string; deadlineMs: number; cleanupMs: number },
-): Promise<GradingNamespace & { cleaned: FoundObject[] }> {
+  options: { name: string; deadlineMs: number; cleanupMs: number; wait: LockWait },
+): Promise<GradingNamespace & { cleaned: FoundObject[]; tookOver?: string }> {
   const { name } = options;
-  const { cleaned } = await checkPreCreatedNamespace(admin, exercise, name, { deadlineMs: options.cleanupMs });
-  const remove = () => emptyNamespace(admin, name, options.cleanupMs);
+  await checkNamespaceItself(admin, exercise, name);
+  const held = await lock(admin, name, options.wait);
+  const cleaned = await clearLeftovers(admin, name, options.cleanupMs).catch(async (error: unknown) => {
+    await held.release().catch(() => {});
+    throw error;
+  });
+  const remove = async () => {
+    try {
+      // A hold lost to another grade: what is in the namespace now is that grade's.
+      if (!held.lost()) await emptyNamespace(admin, name, options.cleanupMs);
+    } finally {
+      await held.release();
+    }
+  };
+  const tookOver = held.tookOver ? `another grade's hold (${describeHolder(held.tookOver.holder)}) was taken over: ${held.tookOver.why}` : undefined;
   try {
     // Events of an earlier grade's pods (same names) would read as this one's probe failures.
     await admin.makeApiClient(CoreV1Api).deleteCollectionNamespacedEvent({ namespace: name }).catch((error: unknown) => {
       throw forbidden(error, name, "deletecollection events");
     });
     const submitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
-    return { name, submitter, remove, cleaned };
+    return { name, submitter, remove, cleaned, lock: held, ...(tookOver ? { tookOver } : {}) };
   } catch (error) {
     await remove().catch(() => {});
     throw error instanceof NamespaceNotUsable ? error : forbiddenAnywhere(error, name);

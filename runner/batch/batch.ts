@@ -13,7 +13,8 @@
 import { cp, mkdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { providerNamed } from "../cluster/registry.ts";
-import { givenCluster, requestCluster } from "../cluster/request.ts";
+import { clusterFault } from "../cluster/health.ts";
+import { requestCluster, type ClusterRequest } from "../cluster/request.ts";
 import type { Cluster, ClusterOptions } from "../cluster/types.ts";
 import { EXIT, InfrastructureError, UsageError, errorMessage, type ExitCode } from "../errors.ts";
 import { loadExercise, type ExerciseDefinition } from "../exercise.ts";
@@ -249,8 +250,10 @@ interface BatchRun {
   counts: { done: number; running: number };
   gradedDurations: number[];
   jobs?: JobsChoice;
-  /** The batch's one cluster (namespace isolation), once obtained. */
+  /** The batch's one cluster (namespace isolation), once obtained; its replacement once that is ready. */
   cluster?: Cluster;
+  /** A replacement of the batch's cluster on its way (it failed under a grade): grades starting now wait for it. */
+  replacing?: Promise<Cluster>;
   /** Pre-created namespaces, once checked on the cluster. */
   pool?: NamespacePool;
 }
@@ -269,6 +272,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     if (queue.length > 0) await provision(run, queue);
     await gradeQueue(run, queue);
   } finally {
+    await run.replacing?.catch(() => {});
     if (ownsCluster) await run.cluster?.stop().catch((error: unknown) => options.progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
   }
   const ordered = run.selected.map((s) => run.outcomes.get(s.student)).filter((o): o is BatchOutcome => !!o);
@@ -357,12 +361,12 @@ function prepare(run: BatchRun, student: string, resolved: ResolvedSource): Prom
   });
 }
 
-/** Phase 2 of one submission's grade: on the batch's cluster, or on a fresh node of its own (--isolation cluster). */
-function runOptions(run: BatchRun, student: string): RunOptions {
+/** Phase 2 of one submission's grade: on the batch's cluster (`onBatchCluster`), or on a fresh node of its own (--isolation cluster). */
+function runOptions(run: BatchRun, student: string, onBatchCluster: ClusterRequest): RunOptions {
   const { options } = run;
   const cluster = run.isolation === "cluster"
     ? requestCluster({ ...(options.clusterOptions?.provider ? { provider: options.clusterOptions.provider } : {}), progress: studentProgress(student, options.debug, options.env), env: options.env })
-    : givenCluster(run.cluster as Cluster);
+    : onBatchCluster;
   return {
     cluster,
     ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
@@ -371,6 +375,84 @@ function runOptions(run: BatchRun, student: string): RunOptions {
     timeoutMs: options.timeoutMs,
     debug: options.debug,
   };
+}
+
+/**
+ * The batch's cluster for one grade, left running: the current one, or its replacement when
+ * one is on its way. `used()` is the one the grade got, once it asked.
+ */
+function batchCluster(run: BatchRun): { request: ClusterRequest; used: () => Cluster | undefined } {
+  let used: Cluster | undefined;
+  let obtaining: Promise<Cluster> | undefined;
+  const request: ClusterRequest = {
+    obtain() {
+      obtaining ??= (run.replacing ?? Promise.resolve(run.cluster as Cluster)).then((cluster) => (used = cluster));
+      return obtaining;
+    },
+    removedByGrade: false,
+    removeInBackground: false,
+  };
+  return { request, used: () => used };
+}
+
+/**
+ * Phase 2, and once more when it ended in an infrastructure error: a fault is not a grade,
+ * and a second try usually gets one. Read again (a prepared grade runs once), then graded in
+ * a fresh namespace of the same cluster while it answers, on a replacement when the batch's
+ * own cluster failed, or on a fresh node (--isolation cluster). A second fault is recorded.
+ */
+async function gradeWithRetry(run: BatchRun, student: string, resolved: ResolvedSource, prepared: PreparedGrade): Promise<GradeReport> {
+  const first = batchCluster(run);
+  const report = await prepared.run(runOptions(run, student, first.request));
+  const cause = report.infrastructureError;
+  if (report.interrupted || cause === undefined || run.options.signal?.aborted) return report;
+  const where = await retryPlace(run, first.used());
+  if (where === undefined) return report;
+  run.options.progress.info(`${status(run)} ${student}: retrying once: ${cause} (${where})`);
+  const again = await prepare(run, student, resolved);
+  const second = again.refused ? again.report : await again.run(runOptions(run, student, batchCluster(run).request));
+  second.notes.push(`Graded a second time, ${where}: the first attempt was not a grade (${cause}).`);
+  return second;
+}
+
+/**
+ * Where a grade's second try goes, in words; starts replacing the batch's cluster when it
+ * failed and is the batch's to replace. Undefined: nowhere (the batch's cluster could not be
+ * obtained, nor replaced: a second try would fail the same way at once).
+ */
+async function retryPlace(run: BatchRun, used: Cluster | undefined): Promise<string | undefined> {
+  if (run.isolation === "cluster") return "on a fresh node of its own";
+  if (!used) return undefined;
+  if (used !== run.cluster) return "on the cluster that replaced the failed one";
+  const fault = await clusterFault(used).catch(() => undefined);
+  if (fault === undefined) return "in a fresh namespace of the same cluster, which still answers";
+  // A cluster given to the batch, or an existing one (a kubeconfig's), is not the batch's to replace.
+  if (run.options.cluster || !used.capabilities.startsNodes) return "on the same cluster, which the batch did not start and does not replace";
+  startReplacement(run, used);
+  return "on a new cluster replacing the failed one";
+}
+
+/** One replacement of the batch's failed cluster, whichever grade notices first; every grade after waits for it. */
+function startReplacement(run: BatchRun, dead: Cluster): void {
+  if (run.cluster !== dead || run.replacing) return;
+  const { options } = run;
+  // Why is said on each of its grades' "retrying once" line.
+  options.progress.info(`The batch's cluster failed: starting another, where the grades it held are graded again`);
+  const replacing = (async () => {
+    const { replaceCluster } = await import("../cluster/index.ts");
+    const fresh = await replaceCluster(dead, { ...options.clusterOptions, namespaces: options.namespaces, progress: options.progress, env: options.env });
+    run.cluster = fresh;
+    options.progress.info(`Grading on ${fresh.description} from now on`);
+    return fresh;
+  })();
+  run.replacing = replacing;
+  replacing.then(
+    () => {
+      if (run.replacing === replacing) run.replacing = undefined;
+    },
+    // Kept rejected: every grade after fails at once, recorded as not graded (the next run grades them).
+    (error: unknown) => options.progress.info(`Could not replace the failed cluster: ${errorMessage(error)}`),
+  );
 }
 
 /**
@@ -402,7 +484,7 @@ async function evaluate(run: BatchRun, queued: Queued): Promise<{ row?: Gradeboo
     }
     // The same two phases as `kubegrade grade`; a refused submission takes no namespace (nor a cluster).
     const prepared = queued.prepared ?? (await prepare(run, student, resolved));
-    const report = prepared.refused ? prepared.report : await prepared.run(runOptions(run, student));
+    const report = prepared.refused ? prepared.report : await gradeWithRetry(run, student, resolved, prepared);
     if (report.interrupted) return { skipped: false };
     const row = rowFromReport(student, source, report, key, new Date());
     // Read before the clone (of a git URL) is removed; kept small: the lines, not the manifests.
@@ -515,8 +597,9 @@ async function checkedPool(run: BatchRun, names: readonly string[]): Promise<Nam
   const problems: string[] = [];
   for (const name of names) {
     try {
-      const { cleaned } = await checkPreCreatedNamespace(run.cluster!.kubeConfig, run.exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
+      const { cleaned, heldBy } = await checkPreCreatedNamespace(run.cluster!.kubeConfig, run.exercise, name, { deadlineMs: TIMEOUTS.cleanupMs });
       if (cleaned.length) options.progress.info(`Removed the remains of an interrupted grade from namespace ${name}: ${describeObjects(cleaned)}`);
+      if (heldBy) options.progress.info(`Namespace ${name} is held by another grade now (${heldBy}): its contents are checked when a grade of this batch takes it over`);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       problems.push(error.message);

@@ -42,6 +42,24 @@ async function obtain(options: ClusterOptions): Promise<Cluster> {
   return provider.obtain(options, why);
 }
 
+/**
+ * A cluster that failed under a batch (health.ts said why), replaced by one obtained with the
+ * same options: a node started for the batch is stopped; the warm cluster's dead container is
+ * removed, so that a new warm cluster is started in its place (warm.get finds only a running
+ * one, and `cluster stop` would never see the dead one). Errors removing the dead are ignored:
+ * the sweep of a later run, or `docker rm`, removes what is left.
+ */
+export async function replaceCluster(dead: Cluster, options: ClusterOptions): Promise<Cluster> {
+  await dead.stop().catch(() => {});
+  if (!dead.owned && dead.containerId && dead.capabilities.keepsWarm && options.reuse) {
+    const id = dead.containerId;
+    await import("../util/docker.ts")
+      .then(async ({ dockerClient }) => (await dockerClient()).client.container.dockerode.getContainer(id).remove({ force: true, v: true }))
+      .catch(() => {});
+  }
+  return obtainCluster(options);
+}
+
 /** Where the warm cluster's admin kubeconfig is kept (`export KUBECONFIG=…` for kubectl). */
 export function warmKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return warmProvider().warm.kubeconfigPath(env);

@@ -7,7 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { TIMEOUTS } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
-import { NamespaceNotUsable, createGradingNamespace, usePreCreatedNamespace, type GradingNamespace } from "../namespace.ts";
+import { NamespaceNotUsable, createGradingNamespace, usePreCreatedNamespace, type GradingNamespace, type LockWait } from "../namespace.ts";
 import type { Progress } from "../util/progress.ts";
 
 /** Pre-created namespaces handed to grades one at a time (runner/batch/namespace-pool.ts). */
@@ -28,6 +28,14 @@ export interface HeldNamespace extends AsyncDisposable {
   readonly notes: string[];
   /** Lets go without touching the cluster (it failed): a leased namespace goes back as it is, its next grade removes the remains. */
   abandon(): void;
+  /** Why the namespace stopped being this grade's while it ran (another grade took a pre-created one over), else undefined; asks the cluster. */
+  lost(): Promise<string | undefined>;
+}
+
+/** The grade's time budget, stopped while it waits for another grade to let go of its namespace. */
+export interface BudgetClock {
+  pause(): void;
+  resume(): void;
 }
 
 export interface NamespaceOptions {
@@ -37,6 +45,9 @@ export interface NamespaceOptions {
   /** Left in place when the grade ends (--keep). */
   keep?: boolean;
   progress: Progress;
+  /** Ends a wait for a pre-created namespace another grade holds (an interruption). */
+  signal?: AbortSignal;
+  budget?: BudgetClock;
 }
 
 /** The namespace a grade runs in; disposing of it removes (or empties and gives back) what it holds. */
@@ -50,6 +61,7 @@ export async function holdNamespace(options: NamespaceOptions): Promise<HeldName
     namespace,
     notes: [],
     abandon() {},
+    lost: async () => undefined,
     async [Symbol.asyncDispose]() {
       if (!options.keep) await namespace.remove();
     },
@@ -65,9 +77,21 @@ async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease):
     lease.retire(name, errorMessage(error));
   };
   let namespace: GradingNamespace;
+  let waiting = false;
+  const wait: LockWait = {
+    waitMs: TIMEOUTS.namespaceHeldMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWaiting: (holder) => {
+      // Waiting for another grade is not this grade's time.
+      if (!waiting) options.budget?.pause();
+      waiting = true;
+      options.progress.info(`Waiting for namespace ${name}, held by another grade (${holder})`);
+    },
+  };
   try {
     namespace = await options.progress.step(`Preparing the pre-created namespace ${name}`, async () => {
-      const used = await usePreCreatedNamespace(options.admin, options.exercise, { name, deadlineMs: TIMEOUTS.namespaceReadyMs, cleanupMs: TIMEOUTS.cleanupMs });
+      const used = await usePreCreatedNamespace(options.admin, options.exercise, { name, deadlineMs: TIMEOUTS.namespaceReadyMs, cleanupMs: TIMEOUTS.cleanupMs, wait });
+      if (used.tookOver) notes.push(`Namespace ${name}: ${used.tookOver}.`);
       if (used.cleaned.length) notes.push(`Removed the remains of an interrupted grade from namespace ${name} before grading.`);
       return used;
     });
@@ -75,17 +99,25 @@ async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease):
     if (error instanceof NamespaceNotUsable) retire(error);
     else lease.release(name);
     throw error;
+  } finally {
+    if (waiting) options.budget?.resume();
   }
   return {
     namespace,
     notes,
-    abandon: () => lease.release(name),
+    abandon: () => {
+      namespace.lock?.abandon();
+      lease.release(name);
+    },
+    lost: async () => namespace.lock?.confirm(),
     async [Symbol.asyncDispose]() {
       try {
         if (!options.keep) await namespace.remove().catch((error: unknown) => {
           retire(error);
           throw error;
         });
+        // Kept: its objects are an interrupted grade's remains to the next grade, which removes them.
+        else await namespace.lock?.release();
       } finally {
         // The namespace goes back once emptied.
         if (usable) lease.release(name);

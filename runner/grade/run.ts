@@ -16,7 +16,7 @@ import type { GradeReport } from "../report/model.ts";
 import type { SubmittedObject } from "../submission/load.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { applySubmission, inApplyOrder } from "./apply.ts";
-import { holdNamespace, type HeldNamespace } from "./namespace-lease.ts";
+import { holdNamespace, type BudgetClock, type HeldNamespace } from "./namespace-lease.ts";
 import { placeImages } from "./placement.ts";
 import { PROBE_POD, warmUpProbe } from "./probe.ts";
 import { conclude, infrastructureFailure, refuse } from "./score.ts";
@@ -41,19 +41,45 @@ interface Limits {
   checkpoint(): void;
   /** The message when the budget ran out, else undefined. */
   overBudget(): string | undefined;
+  /** Stopped while the grade waits for another grade to let go of its namespace. */
+  budget: BudgetClock;
+  /** The budget's clock stopped for good (the grade ended). */
+  end(): void;
 }
 
 function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
   const budgetMs = options.timeoutMs ?? exercise.timeBudgetSeconds * 1000 + TIMEOUTS.clusterStartMs;
-  const budget = AbortSignal.timeout(budgetMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+  const budget = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
   const over = () => `the grade exceeded its time budget of ${Math.round(budgetMs / 1000)} s`;
+  let leftMs = budgetMs;
+  let since = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => {
+    since = performance.now();
+    timer = setTimeout(() => budget.abort(new DOMException(over(), "TimeoutError")), leftMs);
+    timer.unref();
+  };
+  const stop = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    leftMs -= performance.now() - since;
+  };
+  start();
   return {
     signal,
     checkpoint() {
       if (signal.aborted) throw interruptedBy(undefined, signal) ?? new Error(over());
     },
-    overBudget: () => (budget.aborted ? over() : undefined),
+    overBudget: () => (budget.signal.aborted ? over() : undefined),
+    budget: {
+      pause: stop,
+      resume: () => {
+        if (timer === undefined && !budget.signal.aborted) start();
+      },
+    },
+    end: stop,
   };
 }
 
@@ -86,7 +112,7 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
   report.startedAt = new Date().toISOString();
   const limits = limitsOf(exercise, options);
   const held = new Held();
-  const state: { cluster?: Cluster; recorder?: Recorder } = {};
+  const state: GradeState = {};
   try {
     state.cluster = await holdCluster(options, held, limits.signal);
     limits.checkpoint();
@@ -95,23 +121,34 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
   } catch (error) {
     await failed(report, error, limits, options, state.cluster);
   } finally {
+    limits.end();
     // Whatever the checks concluded, a cluster that stopped serving makes it no grade (score.ts).
-    const diagnosis = state.cluster && !report.interrupted && !report.refused
+    const clusterDiagnosis = state.cluster && !report.interrupted && !report.refused
       ? await clusterFault(state.cluster).catch(() => undefined)
       : undefined;
+    // So does a pre-created namespace another grade took over meanwhile: what the checks saw was not only this grade's.
+    const lost = report.interrupted || report.refused || clusterDiagnosis ? undefined : await state.namespace?.lost();
+    const diagnosis = clusterDiagnosis ?? lost;
     if (state.recorder) {
       report.timeline = state.recorder.events
         .filter((e) => e.pod !== PROBE_POD)
         .map((e) => ({ pod: e.pod, uid: e.uid, event: e.event, at: new Date(e.at).toISOString() }));
       report.steps = state.recorder.steps.map((s) => ({ label: s.label, at: new Date(s.at).toISOString() }));
     }
-    held.clusterFailed = diagnosis !== undefined;
+    held.clusterFailed = clusterDiagnosis !== undefined;
     await held.stack.disposeAsync();
     // A cluster that failed cannot be cleaned up either: its cause is said once, not again here.
     if (held.errors.length && !diagnosis) report.notes.push(`Cleanup problems: ${held.errors.join("; ")}`);
     conclude(report, exercise, started, diagnosis);
   }
   return report;
+}
+
+/** What a grade obtained, as far as it got. */
+interface GradeState {
+  cluster?: Cluster;
+  namespace?: HeldNamespace;
+  recorder?: Recorder;
 }
 
 /** The requested cluster, released at the end when the grade obtained it (not kept). */
@@ -132,16 +169,19 @@ async function gradeOn(
   cluster: Cluster,
   ready: ReadySubmission,
   options: RunOptions,
-  ctx: { held: Held; limits: Limits; state: { recorder?: Recorder } },
+  ctx: { held: Held; limits: Limits; state: GradeState },
 ): Promise<void> {
   const { exercise, report, input } = ready;
   const { held, limits } = ctx;
   const placement = await placeImages(cluster, ready.objects, exercise, { imageRegistry: options.imageRegistry, progress: input.progress });
   report.notes.push(...placement.notes);
 
-  const hold = await holdNamespace({ admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress });
+  const hold = await holdNamespace({
+    admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress, signal: limits.signal, budget: limits.budget,
+  });
   const { namespace: ns, notes } = hold;
   held.useNamespace(`namespace ${ns.name}`, hold);
+  ctx.state.namespace = hold;
   report.notes.push(...notes);
   const kubeconfigPath = options.keep ? await keepKubeconfig(cluster, ns.name, input.env) : undefined;
   options.onNamespace?.({ namespace: ns.name, kubeconfigPath });

@@ -2,12 +2,15 @@
  * A fault of the cluster is never a grade: the grade's own node killed while a check runs
  * (as an out-of-memory kill or a Docker restart would) ends in exit 3, with no score and no
  * "not passed", the cause — the node's container exited, with its exit code — named once,
- * every report saying so in its own way, and nothing left behind.
+ * every report saying so in its own way, and nothing left behind. A batch whose node is
+ * killed under it starts another and grades again there what the dead one held.
  */
 import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readGradebook } from "../../runner/batch/gradebook.ts";
+import { loadExercise } from "../../runner/exercise.ts";
 import { dockerClient } from "../../runner/util/docker.ts";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import type { GradeReport } from "../../runner/report/model.ts";
@@ -15,6 +18,7 @@ import { waitUntil } from "../../runner/util/wait.ts";
 import { cli } from "./support.ts";
 
 const REFERENCE = join(PROJECT_ROOT, "fixtures/web/reference/submission");
+const fixture = (name: string) => join(PROJECT_ROOT, `fixtures/web/${name}/submission`);
 
 /** The node containers a process started (its owner label). */
 async function containersOf(pid: number): Promise<string[]> {
@@ -23,9 +27,14 @@ async function containersOf(pid: number): Promise<string[]> {
   return list.map((c) => c.Id);
 }
 
-/** Runs a grade that starts its own node and does `fault` to that node once `when` shows in its progress. */
-async function gradeWithFault(when: RegExp, fault: (containerId: string) => Promise<void>, args: string[]) {
-  const child = cli(["grade", "web", REFERENCE, "--cluster", "kit", ...args]);
+async function kill(containerId: string): Promise<void> {
+  const { client } = await dockerClient();
+  await client.container.dockerode.getContainer(containerId).kill({ signal: "SIGKILL" });
+}
+
+/** Runs a command that starts its own node and does `fault` to that node once `when` shows in its progress. */
+async function withFault(args: string[], when: RegExp, fault: (containerId: string) => Promise<void>) {
+  const child = cli(args);
   const pid = child.pid!;
   let done = false;
   const injected = new Promise<string>((resolve, reject) => {
@@ -46,6 +55,11 @@ async function gradeWithFault(when: RegExp, fault: (containerId: string) => Prom
   return { result, id: await injected, pid };
 }
 
+/** Runs a grade that starts its own node and does `fault` to that node once `when` shows in its progress. */
+function gradeWithFault(when: RegExp, fault: (containerId: string) => Promise<void>, args: string[]) {
+  return withFault(["grade", "web", REFERENCE, "--cluster", "kit", ...args], when, fault);
+}
+
 describe("faults of the cluster are never grades", function () {
   let dir: string;
   before(async function () {
@@ -59,10 +73,7 @@ describe("faults of the cluster are never grades", function () {
     const json = join(dir, "killed.json");
     const junit = join(dir, "killed.xml");
     const gradescope = join(dir, "killed-gradescope.json");
-    const { result, pid } = await gradeWithFault(/ordered-creation: Pods are created in order/, async (id) => {
-      const { client } = await dockerClient();
-      await client.container.dockerode.getContainer(id).kill({ signal: "SIGKILL" });
-    }, ["--report", `json=${json},junit=${junit},gradescope=${gradescope}`]);
+    const { result, pid } = await gradeWithFault(/ordered-creation: Pods are created in order/, kill, ["--report", `json=${json},junit=${junit},gradescope=${gradescope}`]);
     const all = String(result.all);
     expect(result.exitCode, all.slice(-3000)).to.equal(3);
     expect(String(result.stdout), "a score was printed").to.not.match(/Total:|points|not passed/);
@@ -82,5 +93,40 @@ describe("faults of the cluster are never grades", function () {
       const left = await containersOf(pid);
       return left.length ? { pending: `${left.length} container(s) of pid ${pid} still there` } : true;
     });
+  });
+
+  it("batch: the node killed under the first grade; another is started, every submission gets its real verdict, nothing left", async function () {
+    const out = join(dir, "batch");
+    const started = performance.now();
+    // Three at once, all on the node that is killed: each of them is graded again on the new one.
+    const { result, id: killed, pid } = await withFault(
+      ["batch", "web", REFERENCE, fixture("not-headless"), fixture("two-replicas"), "--cluster", "kit", "--jobs", "3", "--out", out, "--debug"],
+      /› reference-submission: Applying/,
+      kill,
+    );
+    const tookS = Math.round((performance.now() - started) / 1000);
+    process.stdout.write(`      (the batch with a node kill took ${tookS} s)\n`);
+    const all = String(result.all);
+    const tail = all.slice(-4000);
+    expect(result.exitCode, tail).to.equal(0);
+    expect(all).to.match(/reference-submission: retrying once: the node's container \w+ exited while the grade ran \(exit code 137/);
+    expect(all.match(/The batch's cluster failed/g), "one replacement, whoever noticed").to.have.length(1);
+    const replacement = /Grading on kit node .* in container (\w+)/.exec(all);
+    expect(replacement, tail).to.not.equal(null);
+    expect(killed.startsWith(replacement![1]), "graded again on the same node").to.equal(false);
+
+    const web = await loadExercise("web");
+    const points = (check: string) => web.checks.find((c) => c.id === check)?.points ?? NaN;
+    const rows = Object.fromEntries(((await readGradebook(out))?.rows ?? []).map((r) => [r.student, r]));
+    const summary = JSON.stringify(rows, null, 2);
+    for (const row of Object.values(rows)) expect(row.infrastructureError, `${row.student}: ${summary}`).to.equal(undefined);
+    expect(rows["reference-submission"], summary).to.include({ score: 100, passed: true });
+    expect(rows["not-headless-submission"], summary).to.include({ score: 100 - points("headless-service") - points("pod-dns"), passed: false });
+    expect(rows["two-replicas-submission"], summary).to.include({ score: 85, passed: false });
+    const hit = JSON.parse(await readFile(join(out, "reference-submission", "report.json"), "utf8")) as GradeReport;
+    expect(hit.notes.join("\n")).to.match(/Graded a second time, on (a new cluster replacing the failed one|the cluster that replaced the failed one): the first attempt was not a grade \(the node's container/);
+
+    const left = await containersOf(pid);
+    expect(left, "node containers of the batch left behind").to.deep.equal([]);
   });
 });

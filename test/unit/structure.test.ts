@@ -29,7 +29,7 @@ const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   // the Kubernetes API: apply, watch, exec, pods' readiness and problems
   { layer: "kube", units: ["kube/"] },
   // the grading namespace, and the pod timeline recorded in it
-  { layer: "namespace", units: ["namespace.ts", "recorder.ts"] },
+  { layer: "namespace", units: ["namespace.ts", "namespace-lock.ts", "recorder.ts"] },
   // the images only the kit builds: their names elsewhere, the kit's registry, load and push
   { layer: "images", units: ["images/"] },
   // the kit node image's build
