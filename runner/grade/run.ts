@@ -140,7 +140,7 @@ async function gradeOn(
   report.notes.push(...placement.notes);
 
   const hold = await holdNamespace({ admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress });
-  const { namespace: ns, notes } = hold;
+  const { namespace: ns, notes, probeNamespace } = hold;
   held.useNamespace(`namespace ${ns.name}`, hold);
   report.notes.push(...notes);
   const kubeconfigPath = options.keep ? await keepKubeconfig(cluster, ns.name, input.env) : undefined;
@@ -164,6 +164,7 @@ async function gradeOn(
   const session = createSession({
     kc: cluster.kubeConfig,
     namespace: ns.name,
+    probeNamespace,
     params: placement.params,
     checkParams: placement.checkParams,
     timeline: recorder,
