@@ -41,6 +41,19 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KUBEGRADE_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kubegrade");
 }
 
+/**
+ * The names of what the grader itself makes in a grading namespace: never the submission's to
+ * define, reuse or run as (runner/submission/validate.ts refuses them).
+ */
+export const GRADER_NAMES = {
+  /** The ServiceAccount the submission is applied as (edit, in the grading namespace only). */
+  submitter: "kubegrade-submitter",
+  /** The ResourceQuota and LimitRange sized by the exercise. */
+  limits: "kubegrade",
+  /** The pod DNS and HTTP are checked from. */
+  probe: "kubegrade-probe",
+} as const;
+
 /** Default deadlines, in one place; every wait names the one it uses. */
 export const TIMEOUTS = {
   clusterStartMs: 180_000,

@@ -10,15 +10,15 @@
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
-import { LABELS, TIMEOUTS } from "./config.ts";
+import { GRADER_NAMES, LABELS, TIMEOUTS } from "./config.ts";
 import { UsageError, errorMessage } from "./errors.ts";
 import type { ExerciseDefinition } from "./exercise.ts";
 import { LOCK, LockWaitExpired, describeHolder, lockNamespace, type HeldLock, type LockTiming } from "./namespace-lock.ts";
 import { waitUntil } from "./util/wait.ts";
 
-export const SUBMITTER = "kubegrade-submitter";
+export const SUBMITTER = GRADER_NAMES.submitter;
 /** The ResourceQuota and LimitRange every grade creates. */
-export const GRADER_OBJECTS = "kubegrade";
+export const GRADER_OBJECTS = GRADER_NAMES.limits;
 export const POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce";
 
 /** The Pod Security level a grade of this exercise runs under. */
@@ -80,6 +80,30 @@ export async function createGradingNamespace(
 }
 
 /**
+ * A namespace of the grader's own beside a grading namespace, for what the grader creates to
+ * observe (the probe pod): no identity of the submission has any right in it, so no pod of
+ * the submission can exec into, delete or replace what measures it. Removed with the grade.
+ */
+export async function createInstrumentNamespace(admin: KubeConfig, grading: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const name = `kg-probe-${randomBytes(4).toString("hex")}`;
+  await core.createNamespace({
+    body: {
+      metadata: {
+        name,
+        labels: { [LABELS.managed]: "true", "kubegrade.dev/instruments-for": grading, [POD_SECURITY_ENFORCE]: "baseline" },
+      },
+    },
+  });
+  const remove = async () => {
+    await core.deleteNamespace({ name, gracePeriodSeconds: 0, propagationPolicy: "Background" }).catch((error: { code?: number }) => {
+      if (error?.code !== 404) throw error;
+    });
+  };
+  return { name, remove };
+}
+
+/**
  * What every grade puts in its namespace, created or pre-created: the ResourceQuota and
  * LimitRange "kubegrade" from the exercise, the ServiceAccount the submission is applied as
  * with the ClusterRole "edit" bound inside the namespace, and a short-lived token of it.
@@ -98,7 +122,8 @@ async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition,
       },
     },
   });
-  await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER } } });
+  // Its token is made for the grader below, never mounted into a pod (validate.ts refuses pods naming it).
+  await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER }, automountServiceAccountToken: false } });
   await rbac.createNamespacedRoleBinding({
     namespace: name,
     body: {

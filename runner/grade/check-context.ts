@@ -14,7 +14,7 @@ import {
   type StatefulSetScope,
 } from "./pod-actions.ts";
 import { waitReady, watchPods } from "./pod-waits.ts";
-import { PROBE_POD, startProbe } from "./probe.ts";
+import { execInProbe } from "./probe.ts";
 import type { GradeSession } from "./session.ts";
 
 /** The context of one check: the exercise's parameters, then the check's own (both as placed for this cluster). */
@@ -64,10 +64,7 @@ export function createCheckContext<P>(session: GradeSession, checkId?: string): 
     deadlines: session.deadlines,
     eventually: (_what, deadlineMs, attempt) => eventually(session, deadlineMs, attempt),
     exec: (pod, command, options) => execInSubmission(session, pod, command, options),
-    async probe(command) {
-      await startProbe(session);
-      return execInSubmission(session, PROBE_POD, command);
-    },
+    probe: (command) => execInProbe(session, command),
     statefulSet,
     serviceName,
     podNames,

@@ -1,8 +1,7 @@
-/** Commands in the student's pods (and the grader's probe), as a check's context runs them. */
+/** Commands in the student's pods, as a check's context runs them (the probe's: probe.ts). */
 import { AssertionError } from "chai";
 import type { ExecResult } from "../../checks/api.ts";
 import { execInPod } from "../kube/exec.ts";
-import { PROBE_POD } from "./probe.ts";
 import type { GradeSession } from "./session.ts";
 
 const NO_FORK = /can'?t fork|cannot fork|resource temporarily unavailable/i;
@@ -21,7 +20,6 @@ export async function execInSubmission(
 ): Promise<ExecResult> {
   const { kc, namespace } = session;
   const result = await execInPod(kc, { namespace, pod, container: options.container }, command, { deadlineMs: session.deadlines.execMs });
-  if (pod === PROBE_POD) return result;
   const trouble = result.failure ?? result.stderr.split("\n").find((l) => NO_FORK.test(l))?.trim();
   if (!trouble) return result;
   const what = `Could not run \`${command.join(" ").slice(0, 80)}\` in pod ${pod}`;

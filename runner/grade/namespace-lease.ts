@@ -7,7 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { TIMEOUTS } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
-import { NamespaceNotUsable, createGradingNamespace, usePreCreatedNamespace, type GradingNamespace, type LockWait } from "../namespace.ts";
+import { NamespaceNotUsable, createGradingNamespace, createInstrumentNamespace, usePreCreatedNamespace, type GradingNamespace, type LockWait } from "../namespace.ts";
 import type { Progress } from "../util/progress.ts";
 
 /** Pre-created namespaces handed to grades one at a time (runner/batch/namespace-pool.ts). */
@@ -24,6 +24,12 @@ export interface NamespaceLease {
 
 export interface HeldNamespace extends AsyncDisposable {
   readonly namespace: GradingNamespace;
+  /**
+   * Where the grader's probe pod runs: a namespace of the grader's own, out of reach of every
+   * identity of the submission — or, in a pre-created namespace (the grader may not create
+   * namespaces there), the grading namespace itself.
+   */
+  readonly probeNamespace: string;
   /** What the grade's report should say about it (remains of an interrupted grade removed). */
   readonly notes: string[];
   /** Lets go without touching the cluster (it failed): a leased namespace goes back as it is, its next grade removes the remains. */
@@ -54,16 +60,24 @@ export interface NamespaceOptions {
 export async function holdNamespace(options: NamespaceOptions): Promise<HeldNamespace> {
   const { admin, exercise, progress } = options;
   if (options.lease) return leaseNamespace(options, options.lease);
-  const namespace = await progress.step("Creating the grading namespace", () =>
-    createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs }),
-  );
+  const [namespace, instruments] = await progress.step("Creating the grading namespace", async () => {
+    const created = await createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs });
+    try {
+      return [created, await createInstrumentNamespace(admin, created.name)] as const;
+    } catch (error) {
+      await created.remove().catch(() => {});
+      throw error;
+    }
+  });
   return {
     namespace,
+    probeNamespace: instruments.name,
     notes: [],
     abandon() {},
     lost: async () => undefined,
     async [Symbol.asyncDispose]() {
-      if (!options.keep) await namespace.remove();
+      if (options.keep) return;
+      await Promise.all([namespace.remove(), instruments.remove()]);
     },
   };
 }
@@ -104,6 +118,7 @@ async function leaseNamespace(options: NamespaceOptions, lease: NamespaceLease):
   }
   return {
     namespace,
+    probeNamespace: name,
     notes,
     abandon: () => {
       namespace.lock?.abandon();

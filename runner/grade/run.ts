@@ -179,7 +179,7 @@ async function gradeOn(
   const hold = await holdNamespace({
     admin: cluster.kubeConfig, exercise, lease: options.namespaces, keep: options.keep, progress: input.progress, signal: limits.signal, budget: limits.budget,
   });
-  const { namespace: ns, notes } = hold;
+  const { namespace: ns, notes, probeNamespace } = hold;
   held.useNamespace(`namespace ${ns.name}`, hold);
   ctx.state.namespace = hold;
   report.notes.push(...notes);
@@ -204,6 +204,7 @@ async function gradeOn(
   const session = createSession({
     kc: cluster.kubeConfig,
     namespace: ns.name,
+    probeNamespace,
     params: placement.params,
     checkParams: placement.checkParams,
     timeline: recorder,

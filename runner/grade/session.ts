@@ -33,6 +33,8 @@ export interface RecreationHook {
 export interface GradeSession {
   readonly kc: KubeConfig;
   readonly namespace: string;
+  /** Where the grader's probe pod runs (namespace-lease.ts HeldNamespace.probeNamespace). */
+  readonly probeNamespace: string;
   /** The exercise's parameters, with the kit-only images placed for this cluster (placement.ts). */
   readonly params: Readonly<Record<string, unknown>>;
   /** Each check's own parameters, placed the same way, by check id. */
@@ -44,8 +46,8 @@ export interface GradeSession {
   readonly submission: { objects: readonly KubernetesObject[]; submitter: KubeConfig };
   /** Told what a long wait is waiting for ("1/3 Ready; cassandra-1 Running"), for progress. */
   onWait?: (detail: string) => void;
-  /** The grader's probe pod, started once per grade. */
-  probe?: Promise<void>;
+  /** The grader's probe pod, started once per grade: its uid, to notice it was replaced. */
+  probe?: Promise<string>;
   /** The StatefulSet's pods Ready, as last waited for; unset when they may have changed since. */
   podsReady?: Promise<Map<string, V1Pod>>;
   /** The one recreation of every pod that several checks observe. */

@@ -4,6 +4,7 @@
  * namespaces, added capabilities, host ports), only images the grader can serve. Each
  * refusal names the object, the field, the file and its line.
  */
+import { GRADER_NAMES } from "../config.ts";
 import type { Refusal } from "../report/model.ts";
 import { imageVerdict, POD_SPEC_PATHS } from "./images.ts";
 import type { SubmittedObject } from "./load.ts";
@@ -72,15 +73,19 @@ export function validateSubmission(objects: SubmittedObject[], policy: Submissio
     ? `metadata.namespace "${firstNamespace.namespace}" (${namespaced.length} object${namespaced.length === 1 ? "" : "s"}) was ignored: the grade runs in a namespace of its own.`
     : undefined;
 
+  // The accounts a pod may run as: the namespace's default one and those the submission defines.
+  const accounts = new Set(["default", ...objects.filter((o) => o.kind === "ServiceAccount").map((o) => o.name)]);
   for (const object of objects) {
     const refuse = refuser(object, refusals);
     if (!kindAllowed(object, policy, refuse)) continue;
     checkNamespaceAndName(object, firstNamespace, seen, refuse);
+    checkGraderIdentity(object, refuse);
     const specPath = POD_SPEC_PATHS[object.kind];
     if (!specPath) continue;
     const spec = get(object.body, specPath) as Record<string, unknown> | undefined;
     if (!spec || typeof spec !== "object") continue;
     checkPodSpec(spec, specPath, refuse);
+    checkServiceAccount(spec, specPath, accounts, refuse);
     for (const group of ["initContainers", "containers", "ephemeralContainers"] as const) {
       const containers = Array.isArray(spec[group]) ? (spec[group] as Record<string, unknown>[]) : [];
       containers.forEach((container, index) => {
@@ -128,6 +133,44 @@ function checkNamespaceAndName(object: SubmittedObject, firstNamespace: Submitte
     refuse(`${object.kind} ${object.name} is defined twice (also in ${earlier.file} line ${earlier.line}); keep one`, ["metadata", "name"]);
   }
   seen.set(key, object);
+}
+
+const GRADERS = new Set<string>(Object.values(GRADER_NAMES));
+
+/**
+ * The grader's own objects and identities are not the submission's: no object named as one of
+ * them (it would replace the grader's account, quota or probe), and no Secret that asks the
+ * cluster for a token of any account (a pod mounting it would act as that account).
+ */
+function checkGraderIdentity(object: SubmittedObject, refuse: Refuse): void {
+  if (GRADERS.has(object.name)) {
+    refuse(`${object.kind} ${object.name} has the name of an object the grader makes itself in the grading namespace; choose another name`, ["metadata", "name"]);
+  }
+  if (object.kind === "Secret" && get(object.body, ["type"]) === "kubernetes.io/service-account-token") {
+    const account = get(object.body, ["metadata", "annotations", "kubernetes.io/service-account.name"]);
+    refuse(
+      `a Secret of type kubernetes.io/service-account-token asks the cluster for a token of ServiceAccount ${String(account ?? "(none named)")}; ` +
+        "a submission's pods run with their own account's token, which the cluster mounts itself — remove this Secret",
+      ["type"],
+    );
+  }
+}
+
+/**
+ * A pod runs as the namespace's `default` account or one the submission defines: never as an
+ * account it did not define (the grader's own above all, whose token may change the namespace).
+ */
+function checkServiceAccount(spec: Record<string, unknown>, specPath: (string | number)[], accounts: ReadonlySet<string>, refuse: Refuse): void {
+  for (const field of ["serviceAccountName", "serviceAccount"] as const) {
+    const name = spec[field];
+    if (typeof name !== "string" || !name || accounts.has(name)) continue;
+    refuse(
+      GRADERS.has(name)
+        ? `${name} is the grader's own account; a submission's pods may not run as it — leave ${field} out (the namespace's default account) or name a ServiceAccount the submission defines`
+        : `${name} is a ServiceAccount the submission does not define, so the pods could not be created; define it (kind: ServiceAccount) or leave ${field} out to use the namespace's default account`,
+      [...specPath, field],
+    );
+  }
 }
 
 /** The pod-level ways out of the sandbox: host namespaces, hostPath volumes, sysctls. */

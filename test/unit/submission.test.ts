@@ -148,6 +148,31 @@ describe("submission validation", function () {
     expect(text).to.include("uses image evil/miner:1");
   });
 
+  it("keeps the grader's identities out of the submission: its accounts, accounts the submission does not define, token Secrets, its objects' names", async function () {
+    const policy = { ...POLICY, allowedKinds: [...POLICY.allowedKinds, "ServiceAccount", "Secret", "ConfigMap"] };
+    const check = async (yaml: string) => {
+      const dir = await dirWith({ "m.yaml": yaml });
+      try {
+        return validateSubmission((await loadSubmission(dir)).objects, policy).refusals;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    const grader = await check(STS("", "      serviceAccountName: kubegrade-submitter\n"));
+    expect(grader.map((r) => [r.field, r.message.split(";")[0]])).to.deep.equal([
+      ["spec.template.spec.serviceAccountName", "kubegrade-submitter is the grader's own account"],
+    ]);
+    const undefinedAccount = await check(STS("", "      serviceAccount: builder\n"));
+    expect(undefinedAccount[0]?.message).to.match(/^builder is a ServiceAccount the submission does not define/);
+    // Its own account, or the namespace's default one: accepted.
+    expect(await check(`${STS("", "      serviceAccountName: web\n")}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web}\n`)).to.deep.equal([]);
+    expect(await check(STS("", "      serviceAccountName: default\n"))).to.deep.equal([]);
+    const token = await check("apiVersion: v1\nkind: Secret\nmetadata: {name: t, annotations: {kubernetes.io/service-account.name: default}}\ntype: kubernetes.io/service-account-token\n");
+    expect(token.map((r) => r.field)).to.deep.equal(["type"]);
+    const named = await check("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kubegrade-probe}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: kubegrade-submitter}\n");
+    expect(named.map((r) => `${r.object} ${r.field}`)).to.deep.equal(["ConfigMap kubegrade-probe metadata.name", "ServiceAccount kubegrade-submitter metadata.name"]);
+  });
+
   it("accepts namespace: default with a note", async function () {
     const result = await validate("apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\n");
     expect(result.refusals).to.deep.equal([]);
