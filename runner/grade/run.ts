@@ -83,6 +83,21 @@ function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
   };
 }
 
+/** Rejects once the grade is interrupted or over its budget (never resolves). */
+function whenAborted(limits: Limits): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const stop = () => {
+      try {
+        limits.checkpoint();
+      } catch (error) {
+        reject(error);
+      }
+    };
+    if (limits.signal.aborted) stop();
+    else limits.signal.addEventListener("abort", stop, { once: true });
+  });
+}
+
 /**
  * What the grade holds, released last made first; failures to release are collected, not
  * thrown. What lives in the cluster is left alone once the cluster is known to have failed
@@ -117,7 +132,9 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
     state.cluster = await holdCluster(options, held, limits.signal);
     limits.checkpoint();
     report.cluster = { provider: state.cluster.provider, kubernetesVersion: state.cluster.kubernetesVersion };
-    await gradeOn(state.cluster, ready, options, { held, limits, state });
+    // An interruption or the budget ends the grade even where a request hangs (a paused node
+    // answers nothing); what gradeOn still awaits is abandoned with the cluster.
+    await Promise.race([gradeOn(state.cluster, ready, options, { held, limits, state }), whenAborted(limits)]);
   } catch (error) {
     await failed(report, error, limits, options, state.cluster);
   } finally {

@@ -129,4 +129,26 @@ describe("faults of the cluster are never grades", function () {
     const left = await containersOf(pid);
     expect(left, "node containers of the batch left behind").to.deep.equal([]);
   });
+
+  it("the node paused past the grade's budget: exit 3, the pause named, no score, nothing left", async function () {
+    const { result, pid, id } = await gradeWithFault(/pod-dns: Each pod is reachable/, async (id) => {
+      const { client } = await dockerClient();
+      await client.container.dockerode.getContainer(id).pause();
+    }, ["--timeout", "40"]);
+    try {
+      const all = String(result.all);
+      expect(result.exitCode, all.slice(-3000)).to.equal(3);
+      expect(String(result.stdout), "a score was printed").to.not.match(/Total:|points|not passed/);
+      expect(String(result.stderr)).to.match(/not graded — the grader or the cluster failed \(not your submission's fault\): the node's container \w+ was paused while the grade ran/);
+      expect(all.match(/was paused while the grade ran/g), "the cause said more than once").to.have.length(1);
+      await waitUntil("the paused grade's node container removed", 60_000, async () => {
+        const left = await containersOf(pid);
+        return left.length ? { pending: `${left.length} container(s) of pid ${pid} still there` } : true;
+      });
+    } finally {
+      // Whatever happened above, no paused node is left to the rest of the run.
+      const { client } = await dockerClient();
+      await client.container.dockerode.getContainer(id).remove({ force: true }).catch(() => {});
+    }
+  });
 });
