@@ -185,7 +185,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
     expect(exitCodeForReport(reports.reference)).to.equal(0);
   });
 
-  it("a. the kubelet and the API server refuse the pod's requests outside its namespace; its token works inside it", function () {
+  it("a. the kubelet and the API server refuse the pod's requests, outside its namespace and inside it (its own account holds no rights)", function () {
     const r = report("api-access");
     expect(evidence.spyLine, "the spy container's log line").to.be.a("string");
     const got = Object.fromEntries((evidence.spyLine ?? "").replace(/^spy: /, "").split(" ").map((kv) => kv.split("=")));
@@ -197,7 +197,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
       "all-pods": "403",
       nodes: "403",
       "cluster-admin-binding": "403",
-      "own-pods": "200",
+      "own-pods": "403",
     });
     // It solved the exercise; its spying gained nothing and cost nothing.
     expect([r.score, exitCodeForReport(r)], summary(r)).to.deep.equal([100, 0]);
