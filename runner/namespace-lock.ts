@@ -27,6 +27,7 @@ import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { TIMEOUTS } from "./config.ts";
 import { DeadlineError, waitUntil } from "./util/wait.ts";
+import { processAlive } from "./util/process.ts";
 
 export const LOCK = "kubegrade-grade";
 /** On the lock ("lock") and on heartbeats ("heartbeat"). */
@@ -122,7 +123,7 @@ export function staleness(
   holder: LockHolder | undefined, watch: Watch, now: number, self: Self, pidAlive: (pid: number) => boolean,
 ): string | undefined {
   if (holder && holder.host === self.host && holder.pidNamespace !== undefined && holder.pidNamespace === self.pidNamespace) {
-    if (holder.pid === self.pid ? !self.liveTokens.has(holder.token) : !pidAlive(holder.pid)) {
+    if (holder.pid === self.pid ? !self.liveTokens.has(holder.token) : !processAlive(holder.pid)) {
       return `its process ${holder.pid} on ${holder.host} is no longer grading`;
     }
   }
@@ -150,14 +151,6 @@ function self(): Self {
   return { host: hostname(), pid: process.pid, ...(ns ? { pidNamespace: ns } : {}), liveTokens };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function code(error: unknown): number | undefined {
   return (error as { code?: number })?.code;
@@ -262,7 +255,7 @@ export async function lockNamespace(admin: KubeConfig, namespace: string, option
       if (!seen) return { pending: "let go of just now" };
       last = { holder: seen.holder };
       watch = observe(watch, seen.sighting, performance.now());
-      const stale = staleness(seen.holder, watch, performance.now(), self(), pidAlive);
+      const stale = staleness(seen.holder, watch, performance.now(), self(), processAlive);
       if (stale) {
         await remove(rbac, namespace, LOCK, seen.uid);
         if (seen.holder) await remove(rbac, namespace, heartbeatName(seen.holder.token));

@@ -1,15 +1,8 @@
 import { hostname } from "node:os";
 import { LABELS } from "../config.ts";
 import { dockerClient } from "../util/docker.ts";
+import { processAlive } from "../util/process.ts";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Removes kubegrade containers whose owning process on this host is gone (killed before
@@ -25,7 +18,7 @@ export async function sweepLeftovers(): Promise<string[]> {
     if (labels[LABELS.warm] === "true") continue;
     if (labels[LABELS.ownerHost] !== hostname()) continue;
     const pid = Number(labels[LABELS.ownerPid]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
     if (pid === process.pid) continue;
     await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => {});
     removed.push(info.Id.slice(0, 12));
