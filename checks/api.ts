@@ -125,6 +125,13 @@ export interface CheckDefinition<P = Record<string, unknown>> {
    * a batch plans capacity for. Absent: the check does not change the replica count.
    */
   peakReplicas?: (params: P) => number | undefined;
+  /**
+   * The rules this check grades for these parameters (the exercise's merged with the check's
+   * own), one line each for a student — the titles of the tests `tests` builds for them, so
+   * that `kubegrade explain` lists exactly what is graded. A rule the parameters leave out is
+   * not listed. Absent: explain shows the check's title alone.
+   */
+  rules?: (params: P) => string[];
   /** Deletes, scales or patches: runs after every non-destructive check. */
   destructive: boolean;
   /** Default time budget for the whole check. */

@@ -13,6 +13,11 @@ const CLOCK_SLACK_MS = 2_000;
 /** Gossip reaching every node once all pods are Ready. */
 const GOSSIP_MS = 60_000;
 const KEYSPACE = "kubegrade_check";
+const RULES = [
+  "each pod became Ready only once its Cassandra node had started (the readiness probe gates the next pod)",
+  "nodetool status on <statefulset>-0 lists every pod as Up/Normal, in the datacenter the manifest names",
+  "a row written with replication factor 3 through <statefulset>-0 is read back through the last pod",
+] as const;
 
 /** kubegrade-cql's own error line ("kubegrade-cql: WriteTimeoutException: …"), else stderr's last line. */
 function cqlError(stderr: string): string {
@@ -44,11 +49,12 @@ export default defineCheck<Params>({
   title: "The pods form one Cassandra ring: all nodes Up/Normal, data replicated across them",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: {}, required: ["statefulset"] },
+  rules: () => [...RULES],
   destructive: false,
   budgetMs: 180_000,
   tests: (ctx) => [
     {
-      title: "each pod became Ready only once its Cassandra node had started (the readiness probe gates the next pod)",
+      title: RULES[0],
       run: async () => {
         const pods = await ctx.podsReady();
         const spec = cassandraContainer(await ctx.statefulSet());
@@ -75,7 +81,7 @@ export default defineCheck<Params>({
       },
     },
     {
-      title: "nodetool status on <statefulset>-0 lists every pod as Up/Normal, in the datacenter the manifest names",
+      title: RULES[1],
       run: async () => {
         const pods = await ctx.podsReady();
         const first = `${ctx.params.statefulset}-0`;
@@ -87,7 +93,7 @@ export default defineCheck<Params>({
       },
     },
     {
-      title: "a row written with replication factor 3 through <statefulset>-0 is read back through the last pod",
+      title: RULES[2],
       run: async () => {
         const pods = await ctx.podsReady();
         const names = [...pods.keys()];

@@ -12,6 +12,15 @@ interface Params {
 
 const GOSSIP_MS = 60_000;
 
+function rulesFor(params: Params): string[] {
+  const n = params.replicas;
+  const last = `${params.statefulset}-${n - 1}`;
+  return [
+    `scaling down to ${n - 1} removes ${last}; the others stay Up/Normal (${last} shows as DN: expected without a decommission)`,
+    `scaling back up to ${n} brings ${last} back on its own claim as the same node (same host ID), all Up/Normal`,
+  ];
+}
+
 /**
  * Scaling a Cassandra StatefulSet: down by one removes the highest ordinal and leaves the
  * rest of the ring Up/Normal (the removed node is then Down — expected, since nothing ran
@@ -24,6 +33,7 @@ export default defineCheck<Params>({
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { replicas: { type: "integer", minimum: 2, maximum: 10 } }, required: ["statefulset", "replicas"] },
   peakReplicas: (params) => params.replicas,
+  rules: rulesFor,
   destructive: true,
   budgetMs: 360_000,
   tests: (ctx) => {
@@ -31,9 +41,10 @@ export default defineCheck<Params>({
     const pod = (i: number) => `${ctx.params.statefulset}-${i}`;
     const last = pod(n - 1);
     let removed: { ip: string; hostId: string } | undefined;
+    const titles = rulesFor(ctx.params);
     return [
       {
-        title: `scaling down to ${n - 1} removes ${last}; the others stay Up/Normal (${last} shows as DN: expected without a decommission)`,
+        title: titles[0],
         run: async () => {
           const pods = await ctx.podsReady();
           const datacenter = expectedDatacenter(cassandraContainer(await ctx.statefulSet()));
@@ -65,7 +76,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `scaling back up to ${n} brings ${last} back on its own claim as the same node (same host ID), all Up/Normal`,
+        title: titles[1],
         run: async () => {
           const sts = await ctx.statefulSet();
           const claimed = mountAt(sts?.spec?.template?.spec, "/cassandra_data");

@@ -8,6 +8,8 @@ interface Params {
   service?: string;
 }
 
+const RULE = "CASSANDRA_SEEDS names <statefulset>-0.<service>";
+
 /**
  * Peer discovery through DNS: Cassandra nodes find the ring through CASSANDRA_SEEDS, and
  * in a StatefulSet a seed is a pod's stable DNS name under the headless Service. The
@@ -19,11 +21,12 @@ export default defineCheck<Params>({
   title: "Nodes discover each other through DNS: CASSANDRA_SEEDS names the first pod under the headless Service",
   requires: ["statefulset"],
   params: { type: "object", properties: {}, required: ["statefulset"] },
+  rules: () => [RULE],
   destructive: false,
   budgetMs: 60_000,
   tests: (ctx) => [
     {
-      title: "CASSANDRA_SEEDS names <statefulset>-0.<service>",
+      title: RULE,
       run: async () => {
         const sts = await ctx.statefulSet();
         const container = cassandraContainer(sts);

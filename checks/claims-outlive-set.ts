@@ -7,16 +7,19 @@ interface Params {
   dataPath: string;
 }
 
+const RULE = "deleting the StatefulSet keeps its claims Bound with their data; re-creating it gives each pod its own claim back";
+
 export default defineCheck<Params>({
   id: "claims-outlive-set",
   title: "Claims outlive the StatefulSet and come back to the same pods",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
+  rules: () => [RULE],
   destructive: true,
   budgetMs: 150_000,
   tests: (ctx) => [
     {
-      title: "deleting the StatefulSet keeps its claims Bound with their data; re-creating it gives each pod its own claim back",
+      title: RULE,
       run: async () => {
         const name = ctx.params.statefulset;
         const pods = await ctx.podsReady();

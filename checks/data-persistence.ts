@@ -7,11 +7,14 @@ interface Params {
   dataPath: string;
 }
 
+const RULE = "a file written in pod 0 is still there after pod 0 is recreated";
+
 export default defineCheck<Params>({
   id: "data-persistence",
   title: "Data written in a pod survives the pod's deletion",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
+  rules: () => [RULE],
   destructive: true,
   budgetMs: 90_000,
   tests: (ctx) => {
@@ -31,7 +34,7 @@ export default defineCheck<Params>({
     });
     return [
       {
-        title: "a file written in pod 0 is still there after pod 0 is recreated",
+        title: RULE,
         run: async () => {
           // Another pod failing to come back is other checks' failure (stable-identity's): this one
           // needs only pod 0 back.

@@ -14,12 +14,23 @@ interface Params {
   port: { port: number; name?: string; named?: boolean };
 }
 
+function rulesFor(params: Params): string[] {
+  const wanted = params.service ? `Service ${params.service}` : "the Service named by the StatefulSet's spec.serviceName";
+  const port = params.port;
+  return [
+    `${wanted} exists and is headless`,
+    "its selector matches the pod template's labels",
+    `it has port ${port.port}${port.name ? ` named ${port.name}` : port.named ? " with a name" : ""}`,
+  ];
+}
+
 export default defineCheck<Params>({
   id: "headless-service",
   title: "A headless Service governs the StatefulSet's pods",
   requires: [],
   establishes: ["service"],
   params: { type: "object", properties: { port: { type: "object", additionalProperties: false, required: ["port"], properties: { port: PARAM.port, name: { type: "string" }, named: { type: "boolean" } } } }, required: ["statefulset", "port"] },
+  rules: rulesFor,
   destructive: false,
   budgetMs: 30_000,
   tests: (ctx) => {
@@ -32,11 +43,11 @@ export default defineCheck<Params>({
       }
       return loaded;
     };
-    const wanted = ctx.params.service ? `Service ${ctx.params.service}` : "the Service named by the StatefulSet's spec.serviceName";
     const port = ctx.params.port;
+    const titles = rulesFor(ctx.params);
     return [
       {
-        title: `${wanted} exists and is headless`,
+        title: titles[0],
         run: async () => {
           const { name, service: svc } = await load();
           assert(
@@ -53,7 +64,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: "its selector matches the pod template's labels",
+        title: titles[1],
         run: async () => {
           const { name, service: svc } = await load();
           if (!svc) return; // reported once, by the first test
@@ -88,7 +99,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `it has port ${port.port}${port.name ? ` named ${port.name}` : port.named ? " with a name" : ""}`,
+        title: titles[2],
         run: async () => {
           const { name, service: svc } = await load();
           if (!svc) return; // reported once, by the first test

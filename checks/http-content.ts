@@ -41,18 +41,24 @@ function explainFailure(url: string, error: string): string {
   return `GET ${url} failed: ${error || "no answer"}. Does the pod's DNS name resolve, and does nginx listen on port 80?`;
 }
 
+const RULES = [
+  "wget <pod>.<service> returns that pod's hostname",
+  "after the pod is recreated, index.html holds its hostname twice (appended)",
+] as const;
+
 export default defineCheck<Params>({
   id: "http-content",
   title: "Each pod serves its own hostname, written by the initContainer",
   requires: ["statefulset", "pods-ready", "service"],
   params: { type: "object", properties: { httpPort: PARAM.port }, required: ["statefulset"] },
+  rules: () => [...RULES],
   destructive: true,
   budgetMs: 120_000,
   tests: (ctx) => {
     let servedBefore = false;
     return [
       {
-        title: "wget <pod>.<service> returns that pod's hostname",
+        title: RULES[0],
         run: async () => {
           const pods = await ctx.podsReady();
           const answers = await inOrder([...pods.keys()], (name) =>
@@ -75,7 +81,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: "after the pod is recreated, index.html holds its hostname twice (appended)",
+        title: RULES[1],
         run: async () => {
           if (!servedBefore) return; // reported above; recreating proves nothing more
           const { after } = await ctx.recreateAllOnce();

@@ -6,23 +6,26 @@ interface Params {
   statefulset: string;
 }
 
+const RULES = ["every pod becomes Ready", "pod N+1 is created only after pod N is Running and Ready"] as const;
+
 export default defineCheck<Params>({
   id: "ordered-creation",
   title: "Pods are created in order, each after the previous one is Ready",
   requires: ["statefulset"],
   establishes: ["pods-ready"],
   params: { type: "object", properties: {}, required: ["statefulset"] },
+  rules: () => [...RULES],
   destructive: false,
   budgetMs: 180_000,
   tests: (ctx) => [
     {
-      title: "every pod becomes Ready",
+      title: RULES[0],
       run: async () => {
         await ctx.podsReady();
       },
     },
     {
-      title: "pod N+1 is created only after pod N is Running and Ready",
+      title: RULES[1],
       run: async () => {
         const names = await ctx.podNames();
         await ctx.podsReady();

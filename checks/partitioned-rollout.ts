@@ -10,6 +10,8 @@ interface Params {
   partition: number;
   /** The canary's image. */
   newImage: string;
+  /** The submitted spec.updateStrategy must itself be RollingUpdate (default false: the grader's patch sets it). */
+  requireRollingUpdate?: boolean;
 }
 
 const REVISION = "controller-revision-hash";
@@ -29,12 +31,48 @@ async function updateRevision(ctx: CheckContext<Params>): Promise<string> {
   return sts.status?.updateRevision ?? "";
 }
 
+function rulesFor(params: Params): string[] {
+  const pod = (i: number) => `${params.statefulset}-${i}`;
+  const p = params.partition;
+  return [
+    ...(params.requireRollingUpdate ? ["spec.updateStrategy allows a rolling update"] : []),
+    `with partition ${p}, only ${p === params.rolloutReplicas - 1 ? `${pod(p)} gets` : `${pod(p)}..${pod(params.rolloutReplicas - 1)} get`} the new image; the others keep their image and UID`,
+    "with partition 0, the other pods are updated in reverse ordinal order, each after the previous is Ready",
+  ];
+}
+
+/** The submitted StatefulSet allows a rolling update (spec.updateStrategy.type, RollingUpdate when unset). */
+async function allowsRollingUpdate(ctx: CheckContext<Params>): Promise<void> {
+  const sts = await ctx.statefulSet();
+  const type = sts?.spec?.updateStrategy?.type ?? "RollingUpdate";
+  assert(
+    type === "RollingUpdate",
+    `StatefulSet ${ctx.params.statefulset} has spec.updateStrategy.type: ${type}: its pods change only when deleted by hand, so a partitioned (canary) rollout cannot happen. ` +
+      "Remove spec.updateStrategy (RollingUpdate is the default) or set type: RollingUpdate.",
+  );
+}
+
 export default defineCheck<Params>({
   id: "partitioned-rollout",
   title: "A partitioned rolling update changes only the canary, then the rest in reverse order",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { rolloutReplicas: PARAM.podCount, partition: PARAM.podCount, newImage: { type: "string", minLength: 1 } }, required: ["statefulset", "rolloutReplicas", "partition", "newImage"] },
+  params: {
+    type: "object",
+    properties: {
+      rolloutReplicas: PARAM.podCount,
+      partition: PARAM.podCount,
+      newImage: { type: "string", minLength: 1 },
+      requireRollingUpdate: {
+        type: "boolean",
+        description:
+          "The submitted StatefulSet must itself allow rolling updates (spec.updateStrategy.type RollingUpdate, the default when unset). " +
+          "Default false: the grader's partition patch sets type RollingUpdate, as `kubectl patch` does in a canary tutorial, so the submitted type does not matter.",
+      },
+    },
+    required: ["statefulset", "rolloutReplicas", "partition", "newImage"],
+  },
   peakReplicas: (params) => params.rolloutReplicas,
+  rules: rulesFor,
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {
@@ -45,24 +83,17 @@ export default defineCheck<Params>({
     let canaryDone = false;
     let before: Map<string, V1Pod> | undefined;
     let container = "";
+    const required = !!ctx.params.requireRollingUpdate;
+    const titles = rulesFor(ctx.params);
+    const [canaryStep, restStep] = titles.slice(-2);
     return [
+      ...(required ? [{ title: titles[0], run: () => allowsRollingUpdate(ctx) }] : []),
       {
-        title: "spec.updateStrategy allows a rolling update",
+        title: canaryStep,
         run: async () => {
           const sts = await ctx.statefulSet();
-          const type = sts?.spec?.updateStrategy?.type ?? "RollingUpdate";
-          assert(
-            type === "RollingUpdate",
-            `StatefulSet ${name} has spec.updateStrategy.type: ${type}: its pods change only when deleted by hand, so a partitioned (canary) rollout cannot happen. ` +
-              "Remove spec.updateStrategy (RollingUpdate is the default) or set type: RollingUpdate.",
-          );
-        },
-      },
-      {
-        title: `with partition ${p}, only ${pod(p)}..${pod(n - 1)} get the new image; the others keep their image and UID`,
-        run: async () => {
-          const sts = await ctx.statefulSet();
-          if ((sts?.spec?.updateStrategy?.type ?? "RollingUpdate") !== "RollingUpdate") return; // reported above
+          // Without the rule, the submitted type does not matter: the partition patch below sets RollingUpdate.
+          if (required && (sts?.spec?.updateStrategy?.type ?? "RollingUpdate") !== "RollingUpdate") return; // reported above
           if ((await ctx.podNames()).length !== n) await ctx.scale(n);
           before = await ctx.podsReady();
           container = targetContainer(sts);
@@ -98,7 +129,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `with partition 0, the other pods are updated in reverse ordinal order, each after the previous is Ready`,
+        title: restStep,
         run: async () => {
           if (!canaryDone) return; // reported above
           const since = Date.now();

@@ -8,16 +8,19 @@ interface Params {
   dataPath: string;
 }
 
+const RULES = ["one Bound claim per pod, each on a volume of its own", "a file written in pod 0 is not visible in pod 1"] as const;
+
 export default defineCheck<Params>({
   id: "per-pod-storage",
   title: "Each pod has its own persistent volume",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { claims: PARAM.claims, dataPath: PARAM.absolutePath }, required: ["statefulset", "claims", "dataPath"] },
+  rules: () => [...RULES],
   destructive: false,
   budgetMs: 60_000,
   tests: (ctx) => [
     {
-      title: "one Bound claim per pod, each on a volume of its own",
+      title: RULES[0],
       run: async () => {
         const sts = await ctx.statefulSet();
         const names = await ctx.podNames();
@@ -49,7 +52,7 @@ export default defineCheck<Params>({
       },
     },
     {
-      title: "a file written in pod 0 is not visible in pod 1",
+      title: RULES[1],
       run: async () => {
         const names = await ctx.podNames();
         await ctx.podsReady();

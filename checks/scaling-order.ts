@@ -31,20 +31,32 @@ function assertOrderedUp(ctx: CheckContext<Params>, from: number, to: number, si
   }
 }
 
+function rulesFor(params: Params): string[] {
+  const target = params.scaleTo;
+  const low = params.scaleDownTo ?? 1;
+  return [
+    `scaling up to ${target} creates each new pod after the previous one is Ready`,
+    `scaling down to ${low} removes the highest ordinal first, one pod at a time`,
+    `scaling back up to ${target} adds ${params.statefulset}-${low}..${params.statefulset}-${target - 1} in order`,
+  ];
+}
+
 export default defineCheck<Params>({
   id: "scaling-order",
   title: "Scaling adds pods in ordinal order and removes the highest ordinal first",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: { scaleTo: PARAM.podCount, scaleDownTo: PARAM.podCount }, required: ["statefulset", "scaleTo"] },
   peakReplicas: (params) => params.scaleTo,
+  rules: rulesFor,
   destructive: true,
   budgetMs: 180_000,
   tests: (ctx) => {
     const target = ctx.params.scaleTo;
     const low = ctx.params.scaleDownTo ?? 1;
+    const titles = rulesFor(ctx.params);
     return [
       {
-        title: `scaling up to ${target} creates each new pod after the previous one is Ready`,
+        title: titles[0],
         run: async () => {
           const current = (await ctx.podNames()).length;
           await ctx.podsReady();
@@ -56,7 +68,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `scaling down to ${low} removes the highest ordinal first, one pod at a time`,
+        title: titles[1],
         run: async () => {
           if ((await ctx.podNames()).length !== target) await ctx.scale(target);
           const since = Date.now();
@@ -74,7 +86,7 @@ export default defineCheck<Params>({
         },
       },
       {
-        title: `scaling back up to ${target} adds ${pod(ctx, low)}..${pod(ctx, target - 1)} in order`,
+        title: titles[2],
         run: async () => {
           if ((await ctx.podNames()).length !== low) await ctx.scale(low);
           const since = Date.now();

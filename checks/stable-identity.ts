@@ -6,6 +6,12 @@ interface Params {
   statefulset: string;
 }
 
+const RULES = [
+  "pods <name>-0..N-1 are owned by the StatefulSet",
+  "the hostname inside each pod is its name",
+  "after every pod is deleted, they come back under the same names with new UIDs",
+] as const;
+
 async function hostnamesMatch(ctx: CheckContext<Params>, pods: Map<string, V1Pod>, when: string): Promise<void> {
   const names = [...pods.keys()];
   const results = await Promise.all(names.map((name) => ctx.exec(name, ["hostname"])));
@@ -20,11 +26,12 @@ export default defineCheck<Params>({
   title: "Pods keep their names and hostnames when they are recreated",
   requires: ["statefulset", "pods-ready"],
   params: { type: "object", properties: {}, required: ["statefulset"] },
+  rules: () => [...RULES],
   destructive: true,
   budgetMs: 120_000,
   tests: (ctx) => [
     {
-      title: "pods <name>-0..N-1 are owned by the StatefulSet",
+      title: RULES[0],
       run: async () => {
         const pods = await ctx.podsReady();
         for (const [name, pod] of pods) {
@@ -37,13 +44,13 @@ export default defineCheck<Params>({
       },
     },
     {
-      title: "the hostname inside each pod is its name",
+      title: RULES[1],
       run: async () => {
         await hostnamesMatch(ctx, await ctx.podsReady(), "Before any pod was recreated");
       },
     },
     {
-      title: "after every pod is deleted, they come back under the same names with new UIDs",
+      title: RULES[2],
       run: async () => {
         const { before, after } = await ctx.recreateAllOnce();
         for (const [name, old] of before) {

@@ -7,7 +7,7 @@ import { TIMEOUTS } from "./config.ts";
 import { requestCluster } from "./cluster/request.ts";
 import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
-import { courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
+import { checkParams, courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import type { CheckProgress, RunOptions } from "./grade/types.ts";
 import { renderTable } from "./report/terminal.ts";
@@ -185,6 +185,7 @@ export async function explainCommand(exerciseId: string, courses: readonly strin
   for (const check of e.checks) {
     const { definition } = check;
     lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition.title}`);
+    for (const rule of definition.rules?.(checkParams(e, check)) ?? []) lines.push(`       ${"".padEnd(18)} - ${rule}`);
     if (definition.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
     if (check.hint) lines.push(`       ${"".padEnd(18)} hint: ${check.hint}`);
   }

@@ -298,6 +298,7 @@ async function importCheckModule(exerciseDir: string, module: string, file: stri
     if (typeof check.destructive !== "boolean") problems.push("destructive must be true or false");
     if (typeof check.budgetMs !== "number" || check.budgetMs <= 0) problems.push("budgetMs must be a positive number");
     if (typeof check.tests !== "function") problems.push("tests must be a function of the context");
+    if (check.rules !== undefined && typeof check.rules !== "function") problems.push("rules, when given, must be a function of the parameters");
     if (!check.params || check.params.type !== "object" || typeof check.params.properties !== "object") problems.push("params must be a JSON Schema object ({type: object, properties: {…}})");
   }
   if (problems.length) throw new UsageError(`${file}: check module ${module} is not a check: ${problems.join("; ")}`);
@@ -356,6 +357,11 @@ export async function loadExercise(id: string, courses: readonly string[] = []):
   const definition: ExerciseDefinition = { ...raw, checks, dir, ...(where.course ? { course: where.course } : {}) };
   validateCheckParams(definition, file);
   return definition;
+}
+
+/** The parameters one check of the exercise reads: the exercise's, with the check's own over them. */
+export function checkParams(exercise: Pick<ExerciseDefinition, "params">, check: Pick<ExerciseCheck, "params">): Record<string, unknown> {
+  return { ...exercise.params, ...check.params };
 }
 
 export function maxScore(exercise: ExerciseDefinition): number {
