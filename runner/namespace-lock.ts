@@ -123,7 +123,7 @@ export function staleness(
   holder: LockHolder | undefined, watch: Watch, now: number, self: Self, pidAlive: (pid: number) => boolean,
 ): string | undefined {
   if (holder && holder.host === self.host && holder.pidNamespace !== undefined && holder.pidNamespace === self.pidNamespace) {
-    if (holder.pid === self.pid ? !self.liveTokens.has(holder.token) : !processAlive(holder.pid)) {
+    if (holder.pid === self.pid ? !self.liveTokens.has(holder.token) : !pidAlive(holder.pid)) {
       return `its process ${holder.pid} on ${holder.host} is no longer grading`;
     }
   }
