@@ -35,13 +35,18 @@ export interface GradingNamespace {
   lock?: HeldLock;
 }
 
+/** A new grading namespace's name: the exercise's, made unique. */
+export function gradingNamespaceName(exercise: Pick<ExerciseDefinition, "id">): string {
+  return `kg-${exercise.id}-${randomBytes(3).toString("hex")}`;
+}
+
 export async function createGradingNamespace(
   admin: KubeConfig,
   exercise: ExerciseDefinition,
   options: { deadlineMs: number; name?: string },
 ): Promise<GradingNamespace> {
   const core = admin.makeApiClient(CoreV1Api);
-  const name = options.name ?? `kg-${exercise.id}-${randomBytes(3).toString("hex")}`;
+  const name = options.name ?? gradingNamespaceName(exercise);
   await core.createNamespace({
     body: {
       metadata: {
@@ -100,6 +105,15 @@ export async function createInstrumentNamespace(admin: KubeConfig, grading: stri
       if (error?.code !== 404) throw error;
     });
   };
+  try {
+    // No pod is admitted before the service-account controller has made `default`.
+    await waitUntil(`ServiceAccount default in ${name}`, TIMEOUTS.namespaceReadyMs, async () =>
+      (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
+    );
+  } catch (error) {
+    await remove().catch(() => {});
+    throw error;
+  }
   return { name, remove };
 }
 

@@ -7,7 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { TIMEOUTS } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
-import { NamespaceNotUsable, createGradingNamespace, createInstrumentNamespace, usePreCreatedNamespace, type GradingNamespace, type LockWait } from "../namespace.ts";
+import { NamespaceNotUsable, createGradingNamespace, createInstrumentNamespace, gradingNamespaceName, usePreCreatedNamespace, type GradingNamespace, type LockWait } from "../namespace.ts";
 import type { Progress } from "../util/progress.ts";
 
 /** Pre-created namespaces handed to grades one at a time (runner/batch/namespace-pool.ts). */
@@ -61,13 +61,16 @@ export async function holdNamespace(options: NamespaceOptions): Promise<HeldName
   const { admin, exercise, progress } = options;
   if (options.lease) return leaseNamespace(options, options.lease);
   const [namespace, instruments] = await progress.step("Creating the grading namespace", async () => {
-    const created = await createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs });
-    try {
-      return [created, await createInstrumentNamespace(admin, created.name)] as const;
-    } catch (error) {
-      await created.remove().catch(() => {});
-      throw error;
-    }
+    // Both at once: the probe's namespace costs the grade no time of its own.
+    const name = gradingNamespaceName(exercise);
+    const [created, instruments] = await Promise.allSettled([
+      createGradingNamespace(admin, exercise, { deadlineMs: TIMEOUTS.namespaceReadyMs, name }),
+      createInstrumentNamespace(admin, name),
+    ]);
+    if (created.status === "fulfilled" && instruments.status === "fulfilled") return [created.value, instruments.value] as const;
+    if (created.status === "fulfilled") await created.value.remove().catch(() => {});
+    if (instruments.status === "fulfilled") await instruments.value.remove().catch(() => {});
+    throw created.status === "rejected" ? created.reason : (instruments as PromiseRejectedResult).reason;
   });
   return {
     namespace,
