@@ -29,7 +29,7 @@ async function apiAnswer(cluster: Cluster): Promise<string | undefined> {
 /** What Docker says of the node's container, when it is not running as it should. */
 async function nodeContainerFault(containerId: string): Promise<string | undefined> {
   const id = containerId.slice(0, 12);
-  let state: { Running?: boolean; Paused?: boolean; ExitCode?: number; OOMKilled?: boolean; Error?: string } | undefined;
+  let state: Parameters<typeof nodeStateFault>[1] | undefined;
   try {
     const { dockerClient } = await import("../util/docker.ts");
     const { client } = await dockerClient();
@@ -40,14 +40,25 @@ async function nodeContainerFault(containerId: string): Promise<string | undefin
     }
     return `Docker stopped answering (${errorMessage(error).split("\n")[0]}): start Docker again (systemctl start docker, or npm run setup), then grade again`;
   }
-  if (!state) return undefined;
+  return state ? nodeStateFault(id, state) : undefined;
+}
+
+/** What Docker's state of the node's container says, in words with what to do; undefined when it runs. */
+export function nodeStateFault(
+  id: string,
+  state: { Running?: boolean; Paused?: boolean; ExitCode?: number; OOMKilled?: boolean; Error?: string },
+): string | undefined {
   if (state.Paused) return `the node's container ${id} was paused while the grade ran (docker unpause ${id}, or remove it and grade again)`;
-  if (!state.Running) {
-    const oom = state.OOMKilled ? ", killed for running out of memory" : "";
-    const advice = state.OOMKilled || state.ExitCode === 137
-      ? "the machine may be short of memory (each node needs about 1 GB): free some, or grade fewer at once, then grade again"
+  if (state.Running) return undefined;
+  const why = state.OOMKilled
+    ? ", killed by Docker for running out of memory"
+    : state.ExitCode === 137
+      ? ", killed (SIGKILL: docker kill, a Docker restart, or the kernel's out-of-memory killer)"
+      : "";
+  const advice = state.OOMKilled
+    ? "the machine is short of memory (each node needs about 1 GB): free some, or grade fewer at once, then grade again"
+    : state.ExitCode === 137
+      ? "grade again; if it happens again, the machine may be short of memory (each node needs about 1 GB)"
       : "grade again (with --debug for the node's logs)";
-    return `the node's container ${id} exited while the grade ran (exit code ${state.ExitCode ?? "unknown"}${oom}${state.Error ? `: ${state.Error}` : ""}): ${advice}`;
-  }
-  return undefined;
+  return `the node's container ${id} exited while the grade ran (exit code ${state.ExitCode ?? "unknown"}${why}${state.Error ? `: ${state.Error}` : ""}): ${advice}`;
 }
