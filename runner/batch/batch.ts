@@ -254,6 +254,8 @@ interface BatchRun {
   cluster?: Cluster;
   /** A replacement of the batch's cluster on its way (it failed under a grade): grades starting now wait for it. */
   replacing?: Promise<Cluster>;
+  /** Clusters that failed and were replaced: removed once the batch ends (grades still on them diagnose them meanwhile). */
+  failed: Cluster[];
   /** Pre-created namespaces, once checked on the cluster. */
   pool?: NamespacePool;
 }
@@ -274,6 +276,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   } finally {
     await run.replacing?.catch(() => {});
     if (ownsCluster) await run.cluster?.stop().catch((error: unknown) => options.progress.info(`Could not stop the cluster: ${errorMessage(error)}`));
+    if (run.failed.length) {
+      const { removeFailedCluster } = await import("../cluster/index.ts");
+      for (const dead of run.failed) await removeFailedCluster(dead, { reuse: options.clusterOptions?.reuse });
+    }
   }
   const ordered = run.selected.map((s) => run.outcomes.get(s.student)).filter((o): o is BatchOutcome => !!o);
   const failed = ordered.filter((o) => o.row.infrastructureError !== undefined);
@@ -310,7 +316,7 @@ async function startRun(options: BatchOptions): Promise<BatchRun> {
   return {
     options, exercise, version, isolation, out, specs, selected, writer, handout,
     previous: new Map((existing?.rows ?? []).map((r) => [r.student, r])),
-    outcomes: new Map(), counts: { done: 0, running: 0 }, gradedDurations: [],
+    outcomes: new Map(), counts: { done: 0, running: 0 }, gradedDurations: [], failed: [],
     ...(options.cluster ? { cluster: options.cluster } : {}),
   };
 }
@@ -438,9 +444,10 @@ function startReplacement(run: BatchRun, dead: Cluster): void {
   const { options } = run;
   // Why is said on each of its grades' "retrying once" line.
   options.progress.info(`The batch's cluster failed: starting another, where the grades it held are graded again`);
+  run.failed.push(dead);
   const replacing = (async () => {
     const { replaceCluster } = await import("../cluster/index.ts");
-    const fresh = await replaceCluster(dead, { ...options.clusterOptions, namespaces: options.namespaces, progress: options.progress, env: options.env });
+    const fresh = await replaceCluster({ ...options.clusterOptions, namespaces: options.namespaces, progress: options.progress, env: options.env });
     run.cluster = fresh;
     options.progress.info(`Grading on ${fresh.description} from now on`);
     return fresh;

@@ -44,12 +44,19 @@ async function obtain(options: ClusterOptions): Promise<Cluster> {
 
 /**
  * A cluster that failed under a batch (health.ts said why), replaced by one obtained with the
- * same options: a node started for the batch is stopped; the warm cluster's dead container is
- * removed, so that a new warm cluster is started in its place (warm.get finds only a running
- * one, and `cluster stop` would never see the dead one). Errors removing the dead are ignored:
- * the sweep of a later run, or `docker rm`, removes what is left.
+ * same options. The failed one is removed later (removeFailedCluster), once no grade is left on
+ * it: each of them diagnoses its own failure from what Docker says of that node.
  */
-export async function replaceCluster(dead: Cluster, options: ClusterOptions): Promise<Cluster> {
+export async function replaceCluster(options: ClusterOptions): Promise<Cluster> {
+  return obtainCluster(options);
+}
+
+/**
+ * Removes a cluster that failed and was replaced: a node started for the batch is stopped; a
+ * dead warm node's container is removed (warm.get finds only a running one, and `cluster stop`
+ * would never see it). Errors are ignored: a later run's sweep, or `docker rm`, removes the rest.
+ */
+export async function removeFailedCluster(dead: Cluster, options: Pick<ClusterOptions, "reuse">): Promise<void> {
   await dead.stop().catch(() => {});
   if (!dead.owned && dead.containerId && dead.capabilities.keepsWarm && options.reuse) {
     const id = dead.containerId;
@@ -57,7 +64,6 @@ export async function replaceCluster(dead: Cluster, options: ClusterOptions): Pr
       .then(async ({ dockerClient }) => (await dockerClient()).client.container.dockerode.getContainer(id).remove({ force: true, v: true }))
       .catch(() => {});
   }
-  return obtainCluster(options);
 }
 
 /** Where the warm cluster's admin kubeconfig is kept (`export KUBECONFIG=…` for kubectl). */
