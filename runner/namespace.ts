@@ -35,6 +35,13 @@ export interface GradingNamespace {
   lock?: HeldLock;
 }
 
+/** Pods cannot be created in a new namespace before the service-account controller has made `default`. */
+async function defaultAccountMade(core: CoreV1Api, namespace: string, deadlineMs: number): Promise<void> {
+  await waitUntil(`ServiceAccount default in ${namespace}`, deadlineMs, async () =>
+    (await core.readNamespacedServiceAccount({ name: "default", namespace }).catch(() => undefined)) ? true : { pending: "not made yet" },
+  );
+}
+
 /** A new grading namespace's name: the exercise's, made unique. */
 export function gradingNamespaceName(exercise: Pick<ExerciseDefinition, "id">): string {
   return `kg-${exercise.id}-${randomBytes(3).toString("hex")}`;
@@ -106,10 +113,7 @@ export async function createInstrumentNamespace(admin: KubeConfig, grading: stri
     });
   };
   try {
-    // No pod is admitted before the service-account controller has made `default`.
-    await waitUntil(`ServiceAccount default in ${name}`, TIMEOUTS.namespaceReadyMs, async () =>
-      (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
-    );
+    await defaultAccountMade(core, name, TIMEOUTS.namespaceReadyMs);
   } catch (error) {
     await remove().catch(() => {});
     throw error;
@@ -152,10 +156,7 @@ async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition,
     const quota = await core.readNamespacedResourceQuota({ name: "kubegrade", namespace: name });
     return quota.status?.hard && Object.keys(quota.status.hard).length ? true : { pending: "status.hard not set yet" };
   });
-  // Pods cannot be created before the service-account controller has made `default`.
-  await waitUntil(`ServiceAccount default in ${name}`, options.deadlineMs, async () =>
-    (await core.readNamespacedServiceAccount({ name: "default", namespace: name }).catch(() => undefined)) ? true : { pending: "not made yet" },
-  );
+  await defaultAccountMade(core, name, options.deadlineMs);
   const token = await core.createNamespacedServiceAccountToken({
     name: SUBMITTER,
     namespace: name,
