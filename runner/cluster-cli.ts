@@ -4,7 +4,8 @@
  * --reuse (and, where the warm cluster is the default, --no-reuse), --image-registry.
  */
 import { Option, type Command } from "commander";
-import { parseProvider, providerNames, providersHelp } from "./cluster/registry.ts";
+import { MAX_KIT_NODES } from "./config.ts";
+import { parseNodes, parseProvider, providerNames, providersHelp } from "./cluster/registry.ts";
 import type { ClusterOptions } from "./cluster/types.ts";
 import { parseImageRegistry } from "./images/names.ts";
 import type { Progress } from "./util/progress.ts";
@@ -14,8 +15,15 @@ export interface ClusterCliOptions {
   kubeconfig?: string;
   context?: string;
   reuse?: boolean;
+  nodes?: string;
   imageRegistry?: string;
 }
+
+/** --nodes N: a kit cluster of N nodes (grade, batch, exercise verify, cluster start). */
+export const NODES_OPTION = [
+  "--nodes <n>",
+  `a kit cluster of n nodes (1 to ${MAX_KIT_NODES}): one control plane and workers, pods spread over them; with --reuse, the warm cluster must have n nodes`,
+] as const;
 
 /** --image-registry HOST/PATH: where the images only the kit builds are (`kubegrade images push`). */
 export const IMAGE_REGISTRY_OPTION = [
@@ -32,7 +40,8 @@ export function addClusterOptions(command: Command, options: { what: string; reu
     .addOption(new Option("--cluster <provider>", providersHelp()).choices(providerNames()))
     .option("--kubeconfig <path>", `${options.what} on an existing cluster`)
     .option("--context <name>", "kubeconfig context")
-    .option("--reuse", `${options.what} on the warm cluster (\`kubegrade cluster start\`; started and kept if there is none)${options.reuseByDefault ? " — the default" : ""}`);
+    .option("--reuse", `${options.what} on the warm cluster (\`kubegrade cluster start\`; started and kept if there is none)${options.reuseByDefault ? " — the default" : ""}`)
+    .option(...NODES_OPTION);
   if (options.reuseByDefault) command.option("--no-reuse", "start a cluster for this run and remove it after");
   return command.option(...IMAGE_REGISTRY_OPTION);
 }
@@ -54,7 +63,9 @@ export function clusterOptionsOf(
 ): ClusterOptions {
   const provider = parseProvider(opts.cluster, "--cluster");
   const reuse = opts.reuse ?? (!!context.reuseByDefault && !provider && !opts.kubeconfig && !context.env.KUBEGRADE_CLUSTER);
+  const nodes = parseNodes(opts.nodes, "--nodes");
   return {
+    ...(nodes !== undefined ? { nodes } : {}),
     ...(provider ? { provider } : {}),
     ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
     ...(opts.context ? { context: opts.context } : {}),

@@ -10,11 +10,18 @@ export const KIT_IMAGE = `kubegrade/node:${KUBERNETES_VERSION}`;
 export const K3S_IMAGE = "rancher/k3s:v1.34.4-k3s1";
 
 /** Labels on everything kubegrade starts in Docker, so it can always be found and removed. */
+/** The most nodes one kit cluster has (--nodes): each takes about 1 GB and a share of the cores. */
+export const MAX_KIT_NODES = 5;
+
 export const LABELS = {
   managed: "kubegrade.dev/managed",
   ownerPid: "kubegrade.dev/owner-pid",
   ownerHost: "kubegrade.dev/owner-host",
   warm: "kubegrade.dev/warm",
+  /** "worker" on the further nodes of a kit cluster of several; absent or "control-plane" on its first. */
+  role: "kubegrade.dev/node-role",
+  /** The same random id on every node of one kit cluster. */
+  cluster: "kubegrade.dev/cluster",
   inputs: "kubegrade.dev/inputs",
 } as const;
 

@@ -13,6 +13,7 @@ import { registerGradeCommands } from "./commands.ts";
 import { registerBatchCommands } from "./commands-batch.ts";
 import { registerExerciseCommands } from "./commands-exercise.ts";
 import { registerImageCommands } from "./commands-images.ts";
+import { NODES_OPTION } from "./cluster-cli.ts";
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
@@ -46,11 +47,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   cluster
     .command("start")
     .description("start a kit cluster and keep it running; `grade --reuse` uses it")
+    .option(...NODES_OPTION)
     .option("--debug", "stack traces on errors")
-    .action(async () => {
+    .action(async (opts: { nodes?: string }) => {
       const progress = createProgress({ env });
-      const { startWarmCluster, warmKubeconfigPath } = await import("./cluster/index.ts");
-      const c = await startWarmCluster(progress, env);
+      const { parseNodes, startWarmCluster, warmKubeconfigPath } = await import("./cluster/index.ts");
+      const c = await startWarmCluster(progress, env, parseNodes(opts.nodes, "--nodes"));
       const path = warmKubeconfigPath(env);
       process.stdout.write(`Warm cluster ready: ${c.description}\nKubernetes ${c.kubernetesVersion}\nkubectl access: export KUBECONFIG=${path}\n`);
     });

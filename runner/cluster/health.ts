@@ -13,6 +13,11 @@ const ANSWER_MS = 5_000;
 
 /** The cluster's fault, or undefined when its API server answers. */
 export async function clusterFault(cluster: Cluster): Promise<string | undefined> {
+  // A worker that died leaves the API answering: its pods are what the grade waited for.
+  for (const id of cluster.nodeContainerIds?.filter((id) => id !== cluster.containerId) ?? []) {
+    const fault = await nodeContainerFault(id);
+    if (fault) return fault;
+  }
   const api = await apiAnswer(cluster);
   if (api === undefined) return undefined;
   const node = cluster.containerId ? await nodeContainerFault(cluster.containerId) : undefined;

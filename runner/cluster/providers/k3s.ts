@@ -5,7 +5,7 @@ import { clusterHandle, type ClusterProvider } from "../types.ts";
 export const k3sProvider: ClusterProvider = {
   name: "k3s",
   summary: `${K3S_IMAGE}, pulled from Docker Hub and started in Docker`,
-  capabilities: { servesKitImages: false, loadsImages: true, keepsWarm: false, startsNodes: true },
+  capabilities: { servesKitImages: false, loadsImages: true, keepsWarm: false, startsNodes: true, startsSeveralNodes: false },
   // The last resort: chosen when nothing else applies.
   async appliesBecause() {
     return `${KIT_IMAGE} is not built here (npm run setup builds it)`;
