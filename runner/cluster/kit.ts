@@ -83,18 +83,26 @@ export function nodeLabels(options: { warm?: boolean }): Record<string, string> 
 
 /** Starts one node container; a failure says why and what to do. */
 export async function startNodeContainer(start: NodeStart): Promise<StartedTestContainer> {
+  const last: string[] = [];
   const builder = new KitContainer(start.image, start.waitFor ?? READY_LINE)
     .withLabels(start.labels)
     .withEnvironment(start.environment)
     .withLogConsumer((stream) => {
       stream.on("data", (chunk: Buffer | string) => {
-        for (const line of String(chunk).split("\n")) if (line.trim()) start.onLog?.(line.trim());
+        for (const line of String(chunk).split("\n")) {
+          if (!line.trim()) continue;
+          last.push(line.trim());
+          if (last.length > 12) last.shift();
+          start.onLog?.(line.trim());
+        }
       });
     });
   try {
     return await builder.start();
   } catch (error) {
-    throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}`, {
+    // The node says why it stopped in its last lines ("FAILED: …", a component's log tail).
+    const said = last.length ? `\n  the node's last lines:\n${last.map((l) => `    ${l}`).join("\n")}` : "";
+    throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}${said}`, {
       cause: error,
       hint: !(await imagePresent(start.image))
         ? `The node image ${start.image} is not built here: run \`npm run setup\` first.`
