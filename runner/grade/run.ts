@@ -232,7 +232,7 @@ async function gradeOn(
       probePodMs: TIMEOUTS.probePodMs,
     },
     signal: limits.signal,
-    submission: { objects: objects.map((o) => o.body as never), submitter: ns.submitter },
+    submission: { objects: objects.map((o) => o.body as never), asSubmitter: ns.asSubmitter },
   });
   warmUpProbe(session);
   const { runChecks } = await loadRunChecks();
