@@ -100,7 +100,7 @@ describe("the grader's instruments and identities are out of the submission's re
   it("in a pre-created namespace, where the probe runs beside the submission, no account of it may touch the probe either", async function () {
     const core = sharedCluster().kubeConfig.makeApiClient(CoreV1Api);
     const precreated = `kg-precreated-${Math.random().toString(36).slice(2, 7)}`;
-    await core.createNamespace({ body: { metadata: { name: precreated } } });
+    await core.createNamespace({ body: { metadata: { name: precreated, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } } });
     try {
       const { report, audit } = await gradeAndAudit(precreated);
       expect([report.score, report.infrastructureError]).to.deep.equal([100, undefined]);
