@@ -42,7 +42,7 @@ export function volumeKind(spec: V1PodSpec | undefined, sts: V1StatefulSet | und
   const v = spec?.volumes?.find((x) => x.name === volume);
   if (!v) return "an undeclared volume";
   const kind = Object.keys(v).find((k) => k !== "name");
-  return kind ? `a ${kind} volume` : "a volume";
+  return kind ? `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} volume` : "a volume";
 }
 
 /** IPv4 addresses that busybox nslookup printed for the name asked (after the "Name:" line). */
