@@ -193,8 +193,20 @@ function validateOnce(schema: unknown, data: unknown, validate: () => boolean): 
 }
 
 let definitionSchema: object | undefined;
+/**
+ * exercise.schema.json, less the parameters it lists for editors: each parameter is validated
+ * against the schema of each check that reads it (validateCheckParams), so that a course's check
+ * module may read a name a built-in check reads differently.
+ */
+function definitionSchemaForLoad(): object {
+  const schema = JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as { properties: { params: Record<string, unknown> } };
+  const { properties: _, ...params } = schema.properties.params;
+  schema.properties.params = params;
+  return schema;
+}
+
 function validateDefinition(data: unknown, file: string): void {
-  definitionSchema ??= JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object;
+  definitionSchema ??= definitionSchemaForLoad();
   const schema = definitionSchema;
   const valid = validateOnce(schema, data, () => {
     definitionValidator ??= ajv().compile(schema) as Validator;
