@@ -242,7 +242,9 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
   });
   const readByAny = new Set(named.flatMap(acceptedParams));
   for (const key of Object.keys(exercise.params ?? {})) {
-    if (!readByAny.has(key)) problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}`);
+    if (readByAny.has(key)) continue;
+    const elsewhere = [...CHECKS.values()].filter((c) => key in c.params.properties).map((c) => c.id);
+    problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}${elsewhere.length ? ` (${elsewhere.join(", ")} read${elsewhere.length === 1 ? "s" : ""} it)` : ""}`);
   }
   exercise.checks.forEach((config, index) => {
     const definition = config.definition;

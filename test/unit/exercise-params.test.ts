@@ -29,6 +29,12 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
     });
     expect(e.message).to.match(/exercise web: parameter servce is read by none of its checks \(did you mean service\?\)/);
   });
+  it("an exercise parameter for a check the exercise does not name says which checks read it", function () {
+    const e = refusal((d) => {
+      d.params.scaleTo = 3;
+    });
+    expect(e.message).to.match(/parameter scaleTo is read by none of its checks \(scaling-order reads it\)/);
+  });
   it("a misspelled check parameter names the check and what it reads", function () {
     const e = refusal((d) => {
       d.checks.find((c) => c.id === "pod-dns")!.params = { htp: { port: 8080, path: "/" } };
