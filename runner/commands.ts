@@ -7,7 +7,9 @@ import { TIMEOUTS } from "./config.ts";
 import { requestCluster } from "./cluster/request.ts";
 import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
+import { CONTEXT_PARAMS } from "../checks/api.ts";
 import { checkParams, courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
+import { contextParamRows, paramLines, paramRows } from "./exercise-params.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import type { CheckProgress, RunOptions } from "./grade/types.ts";
 import { renderTable } from "./report/terminal.ts";
@@ -181,13 +183,22 @@ export async function listCommand(courses: readonly string[] = []): Promise<stri
 
 export async function explainCommand(exerciseId: string, courses: readonly string[] = []): Promise<string> {
   const e = await loadExercise(exerciseId, courses);
-  const lines = [`${e.title}`, "", e.summary, "", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`];
+  const lines = [`${e.title}`, "", e.summary, ""];
+  // statefulset and service: read by the context, so by every check; required where some check requires them.
+  const required = new Set(e.checks.flatMap((c) => c.definition.params.required ?? []));
+  lines.push("Parameters every check receives:");
+  for (const row of contextParamRows(e.params)) lines.push(...paramLines({ ...row, required: required.has(row.name) }, "  "));
+  lines.push("", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`);
+  const under = `       ${"".padEnd(18)} `;
   for (const check of e.checks) {
     const { definition } = check;
+    const params = checkParams(e, check);
     lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition.title}`);
-    for (const rule of definition.rules?.(checkParams(e, check)) ?? []) lines.push(`       ${"".padEnd(18)} - ${rule}`);
-    if (definition.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
-    if (check.hint) lines.push(`       ${"".padEnd(18)} hint: ${check.hint}`);
+    for (const rule of definition.rules?.(params) ?? []) lines.push(`${under}- ${rule}`);
+    if (definition.requires.length) lines.push(`${under}needs: ${definition.requires.join(", ")}`);
+    if (check.hint) lines.push(`${under}hint: ${check.hint}`);
+    const own = paramRows(definition.params, params).filter((row) => !(row.name in CONTEXT_PARAMS));
+    if (own.length) lines.push(`${under}parameters:`, ...own.flatMap((row) => paramLines(row, `${under}  `)));
   }
   lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images (any tag or digest of these): ${e.images.join(", ")}`);
   lines.push(`Time budget: ${e.timeBudgetSeconds} s (plus up to ${TIMEOUTS.clusterStartMs / 1000} s to start a cluster)`);

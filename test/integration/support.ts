@@ -23,8 +23,9 @@ export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<{ 
 }
 
 /** The kubegrade command line in a child process, as a user runs it (never rejects). */
-export function cli(args: string[], env: Record<string, string> = {}) {
+export function cli(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}) {
   return execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), ...args], {
+    ...options,
     env: { ...process.env, CI: "true", NO_COLOR: "1", ...env },
     reject: false,
     all: true,

@@ -23,7 +23,7 @@ const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   // the report model and its writers: pure functions of a GradeReport
   { layer: "report", units: ["report/"] },
   // exercise definitions and the checks they name
-  { layer: "exercise", units: ["exercise.ts"] },
+  { layer: "exercise", units: ["exercise.ts", "exercise-errors.ts", "exercise-params.ts"] },
   // a submission: load, locate, validate, its image references
   { layer: "submission", units: ["submission/"] },
   // the Kubernetes API: apply, watch, exec, pods' readiness and problems
