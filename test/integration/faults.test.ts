@@ -154,7 +154,7 @@ describe("faults of the cluster are never grades", function () {
     }
   });
 
-  it("the node's disk filled while data-persistence runs: exit 3, the full disk named once, no score, nothing left", async function () {
+  it("the node's disk filled before the pods are recreated (data-persistence writes then): exit 3, the full disk named once, no score, nothing left", async function () {
     // Everything /tmp (the claims' volumes) has left, taken from outside the submission.
     const fill = async (id: string) => {
       const { client } = await dockerClient();
@@ -164,7 +164,7 @@ describe("faults of the cluster are never grades", function () {
       if (result.exitCode !== 0) throw new Error(`filling /tmp failed: ${result.output}`);
     };
     const json = join(dir, "disk-full.json");
-    const { result, pid } = await gradeWithFault(/data-persistence: Data written in a pod/, fill, ["--report", `json=${json}`]);
+    const { result, pid } = await gradeWithFault(/pod-dns: Each pod is reachable/, fill, ["--report", `json=${json}`]);
     const all = String(result.all);
     expect(result.exitCode, all.slice(-3000)).to.equal(3);
     expect(String(result.stdout), "a score was printed").to.not.match(/Total:|points|not passed/);
