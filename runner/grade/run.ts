@@ -141,7 +141,7 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
     limits.end();
     // Whatever the checks concluded, a cluster that stopped serving makes it no grade (score.ts).
     const clusterDiagnosis = state.cluster && !report.interrupted && !report.refused
-      ? await clusterFault(state.cluster).catch(() => undefined)
+      ? await clusterFault(state.cluster, { checksFailed: report.checks.some((c) => c.status !== "passed") }).catch(() => undefined)
       : undefined;
     // So does a pre-created namespace another grade took over meanwhile: what the checks saw was not only this grade's.
     const lost = report.interrupted || report.refused || clusterDiagnosis ? undefined : await state.namespace?.lost();
