@@ -342,7 +342,7 @@ export interface GitlabJob {
   rules?: { if: string }[];
   before_script?: string[];
   script: string[];
-  artifacts?: { when?: string; paths: string[]; expose_as?: string };
+  artifacts?: { when?: string; paths: string[] };
 }
 
 /** A job with its `extends` merged: hashes deeply, anything else replaced (GitLab's rule). */
