@@ -146,6 +146,7 @@ interface MergeCliOptions {
   out?: string;
   /** The older name of --out. */
   into?: string;
+  roster?: string;
 }
 
 /** --out DIR, or --into DIR (its older name, kept): where the merged results go. */
@@ -160,7 +161,9 @@ export function mergeTarget(opts: MergeCliOptions): string {
 
 export async function gradebookMergeCommand(outs: string[], opts: MergeCliOptions): Promise<ExitCode> {
   const { mergeResults } = await import("./batch/batch.ts");
-  const { into, gradebook, copied } = await mergeResults({ outs, into: mergeTarget(opts) });
+  const target = mergeTarget(opts);
+  const roster = opts.roster === undefined ? undefined : { students: await readRoster(opts.roster), origin: opts.roster };
+  const { into, gradebook, copied } = await mergeResults({ outs, into: target, roster });
   process.stdout.write(
     `Merged ${outs.length} gradebook(s) of exercise ${gradebook.exercise}: ${gradebook.rows.length} student(s) ` +
       `into ${relative(process.cwd(), join(into, GRADEBOOK_CSV)) || GRADEBOOK_CSV} (${copied} report folder(s) copied).\n`,
@@ -196,6 +199,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .argument("<out...>", "results directories of the shards")
     .option("--out <dir>", "where the merged gradebook, the class's views and the report folders go (as for batch)")
     .option("--into <dir>", "the same as --out (its older name)")
+    .option("--roster <file>", "the class's roster: refuse (exit 2, nothing written) when any of its students is in none of the gradebooks")
     .action(async (outs: string[], opts: MergeCliOptions) => {
       context.setExitCode(await gradebookMergeCommand(outs, opts));
     });

@@ -124,13 +124,21 @@ describe("ci: a class over many runners", function () {
     let workflow: GithubWorkflow;
     const workspace = () => githubWorkspace;
 
+    /** The artifacts of the three-shard run, over its attempts. */
+    let artifacts: ArtifactStore;
+
     before(async function () {
       workflow = parse(await readFile(join(PROJECT_ROOT, "ci/github/kubegrade-class.yml"), "utf8")) as GithubWorkflow;
+      artifacts = new ArtifactStore(join(root, "artifacts"));
     });
 
-    function job(id: string, artifacts: ArtifactStore, contexts: { shard?: number; total?: number } = {}, cluster = kubeconfig): Promise<GithubJobRun> {
+    /** A job of the workflow in attempt `attempt` of its run; `shard` and `total` make it a matrix job. */
+    function job(
+      id: string, artifacts: ArtifactStore, attempt: number, contexts: { shard?: number; total?: number } = {}, cluster = kubeconfig,
+    ): Promise<GithubJobRun> {
       return runGithubJob(workflow, id, {
         contexts: {
+          github: { token: `ghs_${randomBytes(8).toString("hex")}`, run_id: "4242", run_attempt: attempt },
           ...(contexts.shard === undefined ? {} : { matrix: { shard: contexts.shard }, strategy: { "job-index": contexts.shard - 1, "job-total": contexts.total ?? 1 } }),
           secrets: { STUDENT_REPOS_TOKEN: token },
           vars: {},
@@ -150,6 +158,8 @@ describe("ci: a class over many runners", function () {
       expect(shard.strategy?.["fail-fast"]).to.equal(false);
       expect(shard.strategy?.matrix?.shard).to.deep.equal([1, 2, 3]);
       expect(workflow.jobs.class.needs).to.equal("shard");
+      // Reading the artifacts of earlier attempts (after "Re-run failed jobs") takes actions: read, nothing more.
+      expect(workflow.permissions).to.deep.equal({ contents: "read", actions: "read" });
       const upload = shard.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
       expect(upload).to.deep.include({ if: "always()" });
       expect(upload?.with).to.deep.include({ name: "kubegrade-shard-${{ matrix.shard }}", overwrite: true });
@@ -165,15 +175,14 @@ describe("ci: a class over many runners", function () {
     it("three shards (the second failing on a dead cluster, then re-run), then the class job: the same class as one job over the whole roster", async function () {
       // The whole roster in one job: the same workflow with a matrix of one.
       const single = new ArtifactStore(join(root, "artifacts-single"));
-      const one = await job("shard", single, { shard: 1, total: 1 });
+      const one = await job("shard", single, 1, { shard: 1, total: 1 });
       expect(one.failed, output(one)).to.equal(false);
       whole = join(single.root, "kubegrade-shard-1");
       expect(step(one, "Grade the shard")?.all).to.contain("(shard 1/1: 6 of 6)");
 
-      const artifacts = new ArtifactStore(join(root, "artifacts"));
-      const first = await job("shard", artifacts, { shard: 1, total: 3 });
-      const broken = await job("shard", artifacts, { shard: 2, total: 3 }, deadKubeconfig);
-      const third = await job("shard", artifacts, { shard: 3, total: 3 });
+      const first = await job("shard", artifacts, 1, { shard: 1, total: 3 });
+      const broken = await job("shard", artifacts, 1, { shard: 2, total: 3 }, deadKubeconfig);
+      const third = await job("shard", artifacts, 1, { shard: 3, total: 3 });
       for (const ok of [first, third]) expect(ok.failed, output(ok)).to.equal(false);
       // A cluster that never answered: exit 3, what the shard did get is kept, and the class job waits.
       expect(broken.failed).to.equal(true);
@@ -183,12 +192,13 @@ describe("ci: a class over many runners", function () {
       // Not graded: what was waiting for the cluster — alice, and the git URLs (cloned once there is one).
       expect(failedRows.filter((r) => r.infrastructureError !== undefined).map((r) => r.student).sort()).to.deep.equal(["alice", "judy", "mallory"]);
 
-      // "Re-run failed jobs": shard 2 on a fresh runner, from what it kept; then the class job.
-      const rerun = await job("shard", artifacts, { shard: 2, total: 3 });
+      // "Re-run failed jobs" (attempt 2): shard 2 on a fresh runner, from what it kept; then the
+      // class job, with shards 1 and 3 as attempt 1 uploaded them.
+      const rerun = await job("shard", artifacts, 2, { shard: 2, total: 3 });
       expect(rerun.failed, output(rerun)).to.equal(false);
       const grading = step(rerun, "Grade the shard")?.all ?? "";
       expect(grading).to.match(/alice: grading /).and.match(/judy: grading /);
-      const klass = await job("class", artifacts);
+      const klass = await job("class", artifacts, 2);
       expect(klass.failed, output(klass)).to.equal(false);
       merged = join(artifacts.root, "kubegrade-class");
 
@@ -241,14 +251,14 @@ describe("ci: a class over many runners", function () {
 
     it("re-running one shard alone and merging again gives the same gradebook", async function () {
       expect(merged, "the three-shard run failed").to.be.a("string");
-      const artifacts = new ArtifactStore(join(root, "artifacts"));
       const before = await filesBelow(merged).then((files) => Object.fromEntries(files.filter((f) => !f.includes("/")).map((f) => [f, readFileSync(join(merged, f), "utf8")])));
-      const again = await job("shard", artifacts, { shard: 1, total: 3 });
+      // "Re-run job" on shard 1 (attempt 3), then the class job it leads to.
+      const again = await job("shard", artifacts, 3, { shard: 1, total: 3 });
       expect(again.failed, output(again)).to.equal(false);
       // Both of its students were kept from the earlier attempt, not graded again.
       const summary = step(again, "Grade the shard")?.all ?? "";
       expect(summary).to.match(/^bob .*\(kept from an earlier run\)$/m).and.match(/^dave .*\(kept from an earlier run\)$/m);
-      const klass = await job("class", artifacts);
+      const klass = await job("class", artifacts, 3);
       expect(klass.failed, output(klass)).to.equal(false);
       for (const [file, text] of Object.entries(before)) expect(readFileSync(join(merged, file), "utf8"), file).to.equal(text);
     });

@@ -10,7 +10,8 @@
  *   upload-artifact@v6 (a directory's contents at the artifact's root, hidden files left out,
  *   `overwrite`, a 409 without it, `if-no-files-found`) and download-artifact@v7 (`name` or
  *   `pattern`, the latest artifact of each name; one match — or `merge-multiple` — unpacked
- *   into `path` itself, several into `path/<name>/`, none at all no failure).
+ *   into `path` itself, several into `path/<name>/`, none at all no failure; the running
+ *   attempt's artifacts only, unless given `github-token` and `run-id`).
  * - GitLab CI: a job's `extends` merged, its variables (with `$VAR` expanded), before_script
  *   and script in one `bash -e`, `parallel: N` as CI_NODE_INDEX/CI_NODE_TOTAL, artifacts
  *   kept per job and unpacked into the workspace of the jobs that need them.
@@ -139,6 +140,8 @@ export interface GithubWorkflow {
 
 /** The contexts an expression may read. */
 export interface GithubContexts {
+  /** token, run_id, run_attempt: the run, and which attempt of it ("Re-run … jobs" makes a new one). */
+  github: { token: string; run_id: string; run_attempt: number };
   matrix?: Record<string, unknown>;
   strategy?: { "job-index": number; "job-total": number };
   secrets: Record<string, string>;
@@ -178,19 +181,27 @@ function evaluateAll(map: Record<string, unknown> | undefined, contexts: GithubC
   return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, evaluate(v, contexts)]));
 }
 
-/** The artifacts of one workflow run: the latest upload of each name, as a directory. */
+/**
+ * The artifacts of one workflow run: the latest upload of each name, as a directory, and the
+ * attempt of the run that uploaded it. Without a token, download-artifact asks the runner's
+ * artifact service, which sees the running attempt's artifacts only (a job re-run by "Re-run
+ * failed jobs" does not see what the jobs that had succeeded uploaded); with `github-token`
+ * and `run-id` it asks the REST API, which lists the whole run's.
+ */
 export class ArtifactStore {
   readonly root: string;
+  private readonly attempts = new Map<string, number>();
   constructor(root: string) {
     this.root = root;
   }
 
-  names(): Promise<string[]> {
-    return existsSync(this.root) ? readdir(this.root) : Promise.resolve([]);
+  async names(attempt?: number): Promise<string[]> {
+    const all = existsSync(this.root) ? await readdir(this.root) : [];
+    return attempt === undefined ? all : all.filter((n) => this.attempts.get(n) === attempt);
   }
 
   /** upload-artifact@v6 with a directory as `path`: its files at the artifact's root. */
-  async upload(name: string, from: string, options: Record<string, unknown>): Promise<string | undefined> {
+  async upload(name: string, from: string, options: Record<string, unknown>, attempt: number): Promise<string | undefined> {
     const hidden = String(options["include-hidden-files"] ?? "false") === "true";
     const files = (await filesBelow(from)).filter((f) => hidden || !f.split("/").some((part) => part.startsWith(".")));
     if (!files.length) {
@@ -206,13 +217,15 @@ export class ArtifactStore {
       await mkdir(dirname(join(target, f)), { recursive: true });
       await cp(join(from, f), join(target, f));
     }
+    this.attempts.set(name, attempt);
     return undefined;
   }
 
   /** download-artifact@v7 (src/download-artifact.ts at that tag). */
-  async download(options: Record<string, unknown>, workspace: string): Promise<string | undefined> {
+  async download(options: Record<string, unknown>, workspace: string, attempt: number): Promise<string | undefined> {
     const path = options.path === undefined ? workspace : join(workspace, String(options.path));
-    const all = await this.names();
+    const wholeRun = options["github-token"] !== undefined && options["github-token"] !== "" && options["run-id"] !== undefined;
+    const all = await this.names(wholeRun ? undefined : attempt);
     let chosen: string[];
     if (options.name !== undefined) {
       if (!all.includes(String(options.name))) return `Unable to download artifact(s): Artifact '${String(options.name)}' not found`;
@@ -279,9 +292,9 @@ async function useAction(step: GithubStep, options: GithubJobOptions, inputs: Re
       // The machine's Node is the one the tests run on: the version the step asks for.
       return process.versions.node.split(".")[0] === inputs["node-version"] ? undefined : `node-version ${inputs["node-version"]}: these tests run on Node ${process.version}`;
     case "actions/upload-artifact":
-      return options.artifacts.upload(inputs.name ?? "artifact", join(options.workspace, inputs.path), inputs);
+      return options.artifacts.upload(inputs.name ?? "artifact", join(options.workspace, inputs.path), inputs, options.contexts.github.run_attempt);
     case "actions/download-artifact":
-      return options.artifacts.download(inputs, options.workspace);
+      return options.artifacts.download(inputs, options.workspace, options.contexts.github.run_attempt);
     default:
       throw new Error(`uses: ${step.uses}: an action the emulated runner does not know`);
   }

@@ -206,7 +206,7 @@ describe("batch: gradebook merge", () => {
     }
   });
 
-  it("the command: --out DIR like batch, --into kept as its older name; neither, or two different, is exit 2", async () => {
+  it("the command: --out DIR like batch, --into kept as its older name; neither, or two different, is exit 2; --roster refuses a class with students missing", async () => {
     const root = mkdtempSync(join(tmpdir(), "kubegrade-merge-cli-"));
     try {
       const [s1, s2] = ["s1", "s2"].map((d) => join(root, d));
@@ -232,6 +232,17 @@ describe("batch: gradebook merge", () => {
       expect(two.exitCode, two.all).to.equal(2);
       expect(two.stderr).to.contain("name two directories");
       for (const r of [neither, two]) expectNoStackTrace(r.all);
+
+      // --roster: a class gradebook is complete, or not written at all.
+      writeFileSync(join(root, "roster.csv"), "student,source\nalice,subs/alice\nbob,subs/bob\n");
+      const complete = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--roster", join(root, "roster.csv"), "--out", join(root, "complete")]);
+      expect(complete.exitCode, complete.all).to.equal(0);
+      writeFileSync(join(root, "bigger.csv"), "student,source\nalice,subs/alice\nbob,subs/bob\ncarol,subs/carol\n");
+      const lacking = await kubegradeWithoutDocker(["gradebook", "merge", s1, "--roster", join(root, "bigger.csv"), "--out", join(root, "lacking")]);
+      expect(lacking.exitCode, lacking.all).to.equal(2);
+      expect(lacking.stderr).to.contain(`2 of the 3 student(s) of ${join(root, "bigger.csv")} are in none of the gradebooks given (bob, carol)`);
+      expect(existsSync(join(root, "lacking")), "nothing written").to.equal(false);
+      expectNoStackTrace(lacking.all);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
