@@ -106,3 +106,33 @@ export async function revokeDocumentedRights(admin: KubeConfig, rights: GraderRi
   await rbac.deleteNamespacedRoleBinding({ name: rights.dnsReadsName, namespace: "kube-system" }).catch(() => {});
   await rbac.deleteNamespacedRole({ name: rights.dnsReadsName, namespace: "kube-system" }).catch(() => {});
 }
+
+/** The reference solution with what one student wrote beyond the handout (a probe, resources, env). */
+export function withExtras(reference: string, style: "block" | "flow"): string {
+  const extras = style === "block"
+    ? `        readinessProbe:
+          tcpSocket:
+            port: 80
+          periodSeconds: 3
+          failureThreshold: 5
+        resources:
+          requests:
+            cpu: 15m
+            memory: 20Mi
+          limits:
+            memory: 120Mi
+        env:
+        - name: GREETING
+          value: "copied, comma and all"
+        - name: MODE
+          value: curious
+`
+    : `        # my own probe!
+        env: [{value: 'copied, comma and all', name: GREETING}, {name: MODE, value: curious}]
+        resources: {limits: {memory: 120Mi}, requests: {memory: 20Mi, cpu: 15m}}
+        readinessProbe: {failureThreshold: 5, periodSeconds: 3, tcpSocket: {port: 80}}
+`;
+  const at = reference.indexOf("        ports:");
+  if (at < 0) throw new Error("the reference solution has no container ports to put the extras before");
+  return reference.slice(0, at) + extras + reference.slice(at);
+}
