@@ -14,6 +14,7 @@ import type { ExerciseDefinition } from "../exercise.ts";
 import { Recorder } from "../recorder.ts";
 import type { GradeReport } from "../report/model.ts";
 import type { SubmittedObject } from "../submission/load.ts";
+import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { applySubmission, inApplyOrder } from "./apply.ts";
 import { holdNamespace, type BudgetClock, type HeldNamespace } from "./namespace-lease.ts";

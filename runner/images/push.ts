@@ -14,6 +14,7 @@
  */
 import { execa } from "execa";
 import { InfrastructureError, errorMessage } from "../errors.ts";
+import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import type { Progress } from "../util/progress.ts";
 import { startKitRegistry } from "./kit-registry.ts";
