@@ -87,6 +87,12 @@ export const TIMEOUTS = {
   namespaceHeldMs: 15 * 60_000,
   /** The kit's registry served from a throwaway container (images push, loading images into k3s). */
   registryReadyMs: 30_000,
+  /**
+   * A grade stopped by its caller (Ctrl-C, or a newer save under `watch`): how long the step
+   * under way gets to end (every wait takes the signal) before what the grade made is released;
+   * whatever that step still makes later is released as soon as it is made.
+   */
+  gradeStopMs: 10_000,
   /** After Ctrl-C / SIGTERM: time to unwind and remove what a run started before exiting anyway. */
   interruptGraceMs: 90_000,
 } as const;

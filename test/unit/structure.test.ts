@@ -44,6 +44,8 @@ const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   { layer: "batch", units: ["batch/"] },
   // `exercise verify`: an exercise's reference and known-bad fixtures graded
   { layer: "verify", units: ["verify.ts"] },
+  // `kubegrade watch`: a submission graded again on every save, on one kept cluster
+  { layer: "watch", units: ["watch.ts"] },
   // the commands: plain async functions over options, registered on the program
   { layer: "commands", units: ["cluster-cli.ts", "commands.ts", "commands-batch.ts", "commands-exercise.ts", "commands-images.ts"] },
   // the command line: the program, its entry point, the installed bin
