@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { watchSaves } from "../../runner/util/file-watch.ts";
 import { submittedFile } from "../../runner/watch.ts";
+import { expectNoStackTrace, kubegradeWithoutDocker } from "./support.ts";
 
 describe("watch: which saves count", function () {
   let dir: string;
@@ -65,5 +66,25 @@ describe("watch: which saves count", function () {
     } finally {
       watcher.close();
     }
+  });
+});
+
+describe("watch: refused at the start (exit 2, before any cluster)", function () {
+  it("a directory that is not there, or a git URL; grade --watch with a report, --keep or --namespace", async function () {
+    this.timeout(60_000);
+    const runs = await Promise.all([
+      kubegradeWithoutDocker(["watch", "web", "/nonexistent/submission"]),
+      kubegradeWithoutDocker(["watch", "web", "https://example.invalid/repo.git"]),
+      kubegradeWithoutDocker(["grade", "web", ".", "--watch", "--report", "json=r.json", "--keep"]),
+      kubegradeWithoutDocker(["watch", "no-such-exercise", "."]),
+    ]);
+    for (const run of runs) {
+      expect(run.exitCode, run.all).to.equal(2);
+      expectNoStackTrace(String(run.all));
+    }
+    expect(runs[0].stderr).to.include("/nonexistent/submission: not a directory");
+    expect(runs[1].stderr).to.include("a git URL cannot be watched");
+    expect(runs[2].stderr).to.include("--watch grades again on every save and writes no report; it does not go with --report, --keep");
+    expect(runs[3].stderr).to.match(/no-such-exercise/);
   });
 });
