@@ -76,7 +76,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return;
       }
       for (const c of managed) {
-        process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}  ${c.image}\n`);
+        process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}${c.worker ? " (worker)" : ""}  ${c.image}\n`);
       }
       if (managed.some((c) => c.warm && c.state === "running")) {
         const warm = await warmCluster(createProgress({ env, quiet: true }), { startIfMissing: false, env });

@@ -150,7 +150,8 @@ export async function warmCluster(
       });
     }
     const parts = await progress.step(`Using the warm cluster ${warm.id.slice(0, 12)}`, () => attachKitNode(warm.id));
-    cluster = clusterHandle(kitProvider, warm.nodes.length > 1 ? { ...parts, nodeContainerIds: warm.nodes } : parts);
+    const several = { nodeContainerIds: warm.nodes, description: `kit cluster of ${warm.nodes.length} nodes (${parts.description})` };
+    cluster = clusterHandle(kitProvider, warm.nodes.length > 1 ? { ...parts, ...several } : parts);
   } else {
     if (!options.startIfMissing) {
       throw new UsageError("No warm cluster is running.", { cause: "start one with `kubegrade cluster start`" });
