@@ -159,7 +159,9 @@ describe("faults of the cluster are never grades", function () {
     const fill = async (id: string) => {
       const { client } = await dockerClient();
       const result = await client.container.exec(client.container.getById(id), [
-        "sh", "-c", "fallocate -l $(( $(df -k --output=avail /tmp | tail -n 1) * 1024 )) /tmp/kubegrade-fault-fill",
+        // All but 4 MiB at once, then the rest until "no space left" (df's figure moves while pods write).
+        "sh", "-c", "fallocate -l $(( ($(df -k --output=avail /tmp | tail -n 1) - 4096) * 1024 )) /tmp/kubegrade-fault-fill " +
+          "&& { dd if=/dev/zero of=/tmp/kubegrade-fault-fill-rest bs=64k 2>/dev/null; true; }",
       ]);
       if (result.exitCode !== 0) throw new Error(`filling /tmp failed: ${result.output}`);
     };
