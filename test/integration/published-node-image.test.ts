@@ -25,7 +25,8 @@ import { KIT_IMAGE, LABELS, PROJECT_ROOT, packageVersion } from "../../runner/co
 import { nodeImageRecipe } from "../../runner/images/node-image.ts";
 import { dockerClient } from "../../runner/util/docker.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
-import { cli } from "./support.ts";
+import { parse } from "yaml";
+import { cli, githubEnv } from "./support.ts";
 
 const REGISTRY_BINARY = "/usr/bin/docker-registry";
 const USER = "student";
@@ -178,8 +179,11 @@ describe("published node image: push, pull, check, grade", function () {
 
   it("without the login, a pull is exit 3 naming the registry and docker login; nothing starts", async function () {
     this.timeout(120_000);
+    // GitLab's job with the course's CI/CD variable set (settings override the file's empty default).
+    const gitlab = parse(await readFile(join(PROJECT_ROOT, "ci/gitlab/kubegrade.gitlab-ci.yml"), "utf8")) as { kubegrade: { variables: Record<string, string> } };
+    const { DOCKER_HOST: _host, DOCKER_TLS_CERTDIR: _tls, ...variables } = gitlab.kubegrade.variables;
     const { result: grade, images } = await containersCreatedDuring(() =>
-      cli(["grade", "web", join(PROJECT_ROOT, "fixtures/web/reference/submission")], { ...noLogin, KUBEGRADE_NODE_IMAGE: reference }),
+      cli(["grade", "web", join(PROJECT_ROOT, "fixtures/web/reference/submission")], { ...variables, ...noLogin, KUBEGRADE_NODE_IMAGE: reference }),
     );
     expect(grade.exitCode, grade.all).to.equal(3);
     expect(grade.all).to.include(`Pulling the kit node image ${reference} from ${registry.host} failed`);
@@ -213,12 +217,13 @@ describe("published node image: push, pull, check, grade", function () {
     await docker(["rmi", reference]);
     expect(await present(reference)).to.equal(false);
     const report = join(work, "web.json");
+    // The GitHub workflow's environment, with the course's variable set.
+    const workflow = parse(await readFile(join(PROJECT_ROOT, "ci/github/kubegrade.yml"), "utf8")) as { env: Record<string, string> };
+    const env = githubEnv(workflow.env, { KUBEGRADE_NODE_IMAGE: reference });
+    expect(env.KUBEGRADE_NODE_IMAGE).to.equal(reference);
     const started = performance.now();
     const { result: grade, images } = await containersCreatedDuring(() =>
-      cli(["grade", "web", join(PROJECT_ROOT, "fixtures/web/reference/submission"), "--report", `json=${report}`], {
-        ...loggedIn,
-        KUBEGRADE_NODE_IMAGE: reference,
-      }),
+      cli(["grade", env.KUBEGRADE_EXERCISE, join(PROJECT_ROOT, "fixtures/web/reference/submission"), "--report", `json=${report}`], { ...env, ...loggedIn }),
     );
     const took = seconds(started);
     expect(grade.exitCode, grade.all).to.equal(0);
