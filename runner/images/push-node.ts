@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { KIT_IMAGE } from "../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
 import { interruptedBy } from "../util/interrupt.ts";
+import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { imagePresent } from "../util/docker.ts";
 import type { Progress } from "../util/progress.ts";
 import { checkNodeImage, parseNodeImage } from "./node-image.ts";
