@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 
 /** The Kubernetes release the kit node image is built from (the newest minor on cgroup v1). */
 export const KUBERNETES_VERSION = "v1.34.4";
+/**
+ * The kit node image as setup builds it here. Which kit node image a run uses (this one, or a
+ * course's published copy named by KUBEGRADE_NODE_IMAGE) is runner/images/node-image.ts's to say.
+ */
 export const KIT_IMAGE = `kubegrade/node:${KUBERNETES_VERSION}`;
+/** The kit node image's OCI title label: what marks an image as one. */
+export const KIT_IMAGE_TITLE = "kubegrade node";
 /** rancher/k3s at the same minor, for machines that can pull it. */
 export const K3S_IMAGE = "rancher/k3s:v1.34.4-k3s1";
 
@@ -23,6 +29,8 @@ export const LABELS = {
   /** The same random id on every node of one kit cluster. */
   cluster: "kubegrade.dev/cluster",
   inputs: "kubegrade.dev/inputs",
+  /** On the kit node image: the hash of the sources it was built from, whoever built it (images/node-image.ts). */
+  recipe: "kubegrade.dev/recipe",
 } as const;
 
 /**

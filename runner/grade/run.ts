@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { clusterFault } from "../cluster/health.ts";
 import type { Cluster } from "../cluster/types.ts";
 import { cacheDir, TIMEOUTS } from "../config.ts";
-import { UsageError, errorMessage } from "../errors.ts";
+import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
 import { Recorder } from "../recorder.ts";
 import type { GradeReport } from "../report/model.ts";
@@ -290,7 +290,9 @@ async function failed(report: GradeReport, error: unknown, limits: Limits, optio
     return;
   }
   if (error instanceof UsageError) throw error;
-  infrastructureFailure(report, limits.overBudget() ?? errorMessage(error));
+  // What to do about it (an InfrastructureError's hint) goes with the cause into every report.
+  const hint = error instanceof InfrastructureError && error.hint ? ` ${error.hint}` : "";
+  infrastructureFailure(report, limits.overBudget() ?? `${errorMessage(error)}${hint}`);
   if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
   if (options.debug && cluster) {
     const logs = await cluster.componentLogs().catch((e: unknown) => `(component logs unavailable: ${errorMessage(e)})`);

@@ -6,7 +6,9 @@
  * inside the node, and the start-up program in `files/`.
  *
  * Every artefact is cached under the cache directory by a hash of its inputs, and the
- * image carries the hash of all of them as a label: a second setup only checks.
+ * image carries the hash of all of them as a label: a second setup only checks. It also
+ * carries the recipe (images/node-image.ts): the hash of its sources alone, which a machine
+ * that pulls the image instead of building it compares with its own kubegrade's.
  */
 import { execa } from "execa";
 import { createHash } from "node:crypto";
@@ -14,7 +16,8 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, link, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
-import { KIT_IMAGE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.ts";
+import { KIT_IMAGE, KIT_IMAGE_TITLE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.ts";
+import { nodeImageRecipe } from "../images/node-image.ts";
 import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
@@ -187,6 +190,11 @@ export async function imageInputs(image: string): Promise<string | undefined> {
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
+async function imageRecipe(image: string): Promise<string | undefined> {
+  const result = await execa("docker", ["image", "inspect", "--format", `{{index .Config.Labels "${LABELS.recipe}"}}`, image], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
 export async function buildNodeImage(options: BuildOptions): Promise<BuildResult> {
   const { cacheDir, progress } = options;
   const go = await goVersion();
@@ -194,7 +202,8 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
   const rootfs = rootfsHash();
   const inputs = await imageHash(kit, rootfs);
   const present = await imageInputs(KIT_IMAGE);
-  if (present === inputs && !options.force) {
+  const recipe = await nodeImageRecipe();
+  if (present === inputs && (await imageRecipe(KIT_IMAGE)) === recipe && !options.force) {
     progress.info(`✓ node image ${KIT_IMAGE} is up to date (inputs ${inputs})`);
     return { image: KIT_IMAGE, built: false, inputs };
   }
@@ -217,7 +226,7 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
       buildRegistry(cacheDir, rootfsDir, registryKey, log, update),
     );
     await progress.step(`Node image ${KIT_IMAGE}`, () =>
-      assembleImage(cacheDir, { kitBinary, localPathBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs }, log),
+      assembleImage(cacheDir, { kitBinary, localPathBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs, recipe }, log),
     );
     return { image: KIT_IMAGE, built: true, inputs };
   } finally {
@@ -519,7 +528,7 @@ function hostsToml(host: string): string {
 
 async function assembleImage(
   cacheDir: string,
-  parts: { kitBinary: string; localPathBinary: string; rootfsDir: string; rootfsKey: string; registryDir: string; inputs: string },
+  parts: { kitBinary: string; localPathBinary: string; rootfsDir: string; rootfsKey: string; registryDir: string; inputs: string; recipe: string },
   log: BuildLog,
 ): Promise<void> {
   const context = join(cacheDir, "context");
@@ -559,7 +568,7 @@ async function assembleImage(
       "COPY registry/ /var/lib/kubegrade/registry/",
       "COPY files/ /",
       `ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin KUBEGRADE_IMAGE=${KIT_IMAGE} KUBEGRADE_KUBERNETES_VERSION=${KUBERNETES_VERSION}`,
-      `LABEL ${LABELS.inputs}=${parts.inputs} org.opencontainers.image.title="kubegrade node" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
+      `LABEL ${LABELS.inputs}=${parts.inputs} ${LABELS.recipe}=${parts.recipe} org.opencontainers.image.title="${KIT_IMAGE_TITLE}" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
       "STOPSIGNAL SIGTERM",
       'ENTRYPOINT ["/usr/local/bin/kubegrade-node"]',
       "",

@@ -29,7 +29,7 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { expectValid, schemaValidator } from "../unit/reporters/support.ts";
 import { sharedCluster } from "./hooks.ts";
-import { grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
+import { githubEnv, grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
 import { installedKubegrade, machineEnv, run, workflowCommands, type Run } from "./ci-support.ts";
 
 interface Workspace {
@@ -215,6 +215,9 @@ describe("ci templates", function () {
       // Each at a major whose action.yml runs on Node 24 (test/unit/ci-actions.test.ts holds the table).
       expect(steps.map((s) => s.uses).filter(Boolean)).to.deep.equal(["actions/checkout@v5", "actions/setup-node@v5", "actions/upload-artifact@v6"]);
       expect(JSON.stringify(workflow), "no retired GitHub Classroom step").to.not.include("autograding");
+      // The course's published node image when its variable is set (published-node-image.test.ts grades with it); no provider pinned over it.
+      expect(workflow.env.KUBEGRADE_NODE_IMAGE).to.equal("${{ vars.KUBEGRADE_NODE_IMAGE }}");
+      expect(workflow.env).to.not.have.property("KUBEGRADE_CLUSTER");
 
       const ws = await workspace("web/two-replicas");
       try {
@@ -223,7 +226,7 @@ describe("ci templates", function () {
         for (const f of ["package.json", "package-lock.json"]) await cp(join(project, f), join(ws.repo, f));
         const summary = join(ws.root, "step-summary.md");
         const env = machineEnv({
-          ...workflow.env,
+          ...githubEnv(workflow.env),
           KUBEGRADE_PACKAGE: ws.package,
           KUBEGRADE_CLUSTER: "kubeconfig",
           KUBECONFIG: ws.kubeconfig,
@@ -285,6 +288,9 @@ describe("ci templates", function () {
       };
       const job = pipeline.kubegrade;
       expect(job.artifacts.when).to.equal("always");
+      // Empty unless the course's CI/CD variable sets it (settings override the file); no provider pinned over it.
+      expect(job.variables.KUBEGRADE_NODE_IMAGE).to.equal("");
+      expect(job.variables).to.not.have.property("KUBEGRADE_CLUSTER");
       const ws = await workspace("web/two-replicas");
       try {
         const variables = { ...job.variables, DOCKER_HOST: undefined, DOCKER_TLS_CERTDIR: undefined };

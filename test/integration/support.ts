@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { objectsFromYaml } from "../../runner/kube/apply.ts";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
+import { evaluate } from "./ci-support.ts";
 
 /** A namespace for one test file, labelled like the grader's, removed by the returned function. */
 export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
@@ -135,4 +136,13 @@ export function withExtras(reference: string, style: "block" | "flow"): string {
   const at = reference.indexOf("        ports:");
   if (at < 0) throw new Error("the reference solution has no container ports to put the extras before");
   return reference.slice(0, at) + extras + reference.slice(at);
+}
+
+/**
+ * A workflow's `env` as GitHub evaluates it (ci-support.ts's emulation), with these repository
+ * or organization variables set (`${{ vars.NAME }}`; unset ones are empty).
+ */
+export function githubEnv(env: Record<string, unknown>, vars: Record<string, string> = {}): Record<string, string> {
+  const contexts = { github: { token: "", run_id: "1", run_attempt: 1 }, secrets: {}, vars };
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, evaluate(value, contexts)]));
 }

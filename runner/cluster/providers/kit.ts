@@ -1,5 +1,6 @@
 /**
- * The kit: kubegrade's own node image (`npm run setup` builds it), started in Docker; the
+ * The kit: kubegrade's own node image (`npm run setup` builds it, or the course's published
+ * copy is pulled: images/node-image.ts), started in Docker; the
  * only provider that serves the kit-only images itself and can be kept warm between grades.
  * The container library loads only when a node is started or looked for: a grade on the
  * warm cluster reaches it through the kubeconfig `cluster start` left.
@@ -8,6 +9,8 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { KIT_IMAGE, LABELS, cacheDir } from "../../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../../errors.ts";
+import { configuredNodeImage, readyKitNodeImage } from "../../images/node-image.ts";
+import { interruption } from "../../util/interrupt.ts";
 import { writeWhole } from "../../util/write-whole.ts";
 import type { Progress } from "../../util/progress.ts";
 import { clusterHandle, type Cluster, type ClusterParts, type ClusterProvider } from "../types.ts";
@@ -18,17 +21,21 @@ const dockerClient = async () => (await import("../../util/docker.ts")).dockerCl
 
 export const kitProvider: ClusterProvider = {
   name: "kit",
-  summary: `kubegrade's own node image (${KIT_IMAGE}, built by \`npm run setup\`), started in Docker`,
+  summary: `kubegrade's own node image (${KIT_IMAGE}, built by \`npm run setup\`, or the course's copy pulled: --node-image), started in Docker`,
   capabilities: { servesKitImages: true, loadsImages: false, keepsWarm: true, startsNodes: true, startsSeveralNodes: true },
-  async appliesBecause() {
+  async appliesBecause(options) {
+    const published = configuredNodeImage(options.env);
+    if (published) return `the course's node image ${published}`;
     const { imagePresent } = await import("../../util/docker.ts");
     return (await imagePresent(KIT_IMAGE)) ? `${KIT_IMAGE} is built here` : undefined;
   },
   async obtain(options, why) {
+    const image = await readyKitNodeImage({ env: options.env, progress: options.progress, signal: interruption });
     return options.progress.step(`Starting a kit cluster (${why})`, (update) => {
       const log = nodeLogger(update);
       return startKitCluster({
         ...(options.nodes ? { nodes: options.nodes } : {}),
+        image,
         onLog: (line) => {
           options.onStarting?.();
           log(line);
@@ -159,8 +166,9 @@ export async function warmCluster(
     await (await import("../sweep.ts")).sweepLeftovers();
     const nodes = options.nodes ?? 1;
     const what = nodes > 1 ? `one of ${nodes} nodes` : "one";
+    const image = await readyKitNodeImage({ env: options.env, progress, signal: interruption });
     cluster = clusterHandle(kitProvider, await progress.step(`No warm cluster yet: starting ${what} and keeping it for next time`, (update) =>
-      startKitParts({ warm: true, nodes, onLog: nodeLogger(update) }),
+      startKitParts({ warm: true, nodes, image, onLog: nodeLogger(update) }),
     ));
   }
   await rememberWarm(cluster, options.env).catch((error: unknown) => {
