@@ -39,6 +39,11 @@ export interface Expected {
   feedback?: Record<string, string>;
   /** Phrases the report's notes must contain: what was adapted. */
   notes?: string[];
+  /**
+   * The grade must reach its verdict within this many seconds (the report's duration): for a
+   * broken case whose cause is certain, which must not be waited out to a deadline.
+   */
+  maxSeconds?: number;
 }
 
 export interface FixtureCase {
@@ -112,6 +117,9 @@ export function compareWithExpected(report: GradeReport, expected: Expected, nam
   for (const [id, phrase] of Object.entries(expected.feedback ?? {})) {
     const feedback = report.checks.find((c) => c.id === id)?.feedback.join("\n") ?? "";
     if (!feedback.includes(phrase)) problems.push(`${id}'s feedback does not say "${phrase}" (it says: ${feedback.slice(0, 300) || "nothing"})`);
+  }
+  if (expected.maxSeconds !== undefined && report.durationMs > expected.maxSeconds * 1000) {
+    problems.push(`the verdict took ${(report.durationMs / 1000).toFixed(1)} s, more than the ${expected.maxSeconds} s expected.yaml allows`);
   }
   if (name === "reference" && !report.refused && report.score !== report.maxScore) problems.push(`the reference scores ${report.score}/${report.maxScore}, not full marks`);
   return problems;

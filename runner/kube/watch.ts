@@ -25,6 +25,20 @@ export function collectionPath(q: ObjectQuery): string {
   return q.namespace ? `${base}/namespaces/${q.namespace}/${q.plural}` : `${base}/${q.plural}`;
 }
 
+export interface WaitForObjectsOptions<T> {
+  what: string;
+  deadlineMs: number;
+  condition: (objects: Map<string, T>) => Verdict;
+  signal?: AbortSignal;
+  /** Told each new pending message, for progress on long waits. */
+  onPending?: (message: string) => void;
+  /**
+   * Subscribes the condition to what else it reads (the namespace's events): called with a
+   * function that re-reads the condition; returns the function that unsubscribes.
+   */
+  wake?: (evaluate: () => void) => () => void;
+}
+
 /**
  * Waits, driven by a watch, until `condition` holds for the current set of objects
  * (keyed by name). Lists first, then watches from that resourceVersion, re-listing if
@@ -34,19 +48,7 @@ export function collectionPath(q: ObjectQuery): string {
 export async function waitForObjects<T extends KubernetesObject>(
   kc: KubeConfig,
   query: ObjectQuery,
-  options: {
-    what: string;
-    deadlineMs: number;
-    condition: (objects: Map<string, T>) => Verdict;
-    signal?: AbortSignal;
-    /** Told each new pending message, for progress on long waits. */
-    onPending?: (message: string) => void;
-    /**
-     * Subscribes the condition to what else it reads (the namespace's events): called with a
-     * function that re-reads the condition; returns the function that unsubscribes.
-     */
-    wake?: (evaluate: () => void) => () => void;
-  },
+  options: WaitForObjectsOptions<T>,
 ): Promise<Map<string, T>> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const watch = new Watch(kc);

@@ -365,6 +365,7 @@ async function buildWorkloadRootfs(
     await mkdir(join(linkPath, ".."), { recursive: true });
     await symlink("/bin/busybox", linkPath);
   }
+  if (image.nslookup) await installNslookup(dir, applets, image.nslookup);
   await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
   await writeFile(join(dir, "etc/group"), "root:x:0:\nnginx:x:101:\nnogroup:x:65534:\n");
   await writeFile(join(dir, "etc/kubegrade-image"), `${image.names.join("\n")}\n`);
@@ -387,6 +388,15 @@ async function buildWorkloadRootfs(
     await copyFile(join(SOURCE_DIR, "workloads/nginx.conf"), join(dir, "etc/nginx/nginx.conf"));
     await copyFile(join(SOURCE_DIR, "workloads/index.html"), join(dir, "usr/share/nginx/html/index.html"));
   }
+}
+
+/** busybox 1.28's nslookup in place of the busybox's own applet link (workload-images.ts `nslookup`). */
+async function installNslookup(dir: string, applets: string[], flavour: NonNullable<WorkloadImage["nslookup"]>): Promise<void> {
+  const path = join(dir, applets.find((a) => a.endsWith("/nslookup")) ?? "usr/bin/nslookup");
+  const script = (await readFile(join(SOURCE_DIR, "workloads/nslookup-1.28"), "utf8")).replace(/^flavour=\S+/m, `flavour=${flavour}`);
+  await rm(path, { force: true });
+  await writeFile(path, script, { mode: 0o755 });
+  await chmod(path, 0o755);
 }
 
 /** Builds one workload image as `kubegrade/workload-<id>:build` from the node's rootfs. */
