@@ -19,6 +19,7 @@ import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
 import { BuildLog } from "./build-log.ts";
+import { stageDynamicBusybox } from "./busybox.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
 import { MIRROR_PROXY_CONF, mirrorProxyConf } from "./mirror-proxy.ts";
@@ -161,6 +162,7 @@ async function registryHash(rootfs: string): Promise<string> {
   await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
   await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
   hash.update(await readFile(join(SOURCE_DIR, "cassandra.ts")));
+  hash.update(await readFile(join(SOURCE_DIR, "busybox.ts")));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -354,10 +356,13 @@ async function buildWorkloadRootfs(
   }
   for (const d of ["bin", "etc", "tmp", "root", "var", "run", "usr/sbin", "usr/bin"]) await mkdir(join(dir, d), { recursive: true });
   await chmod(join(dir, "tmp"), 0o1777);
-  // busybox gives every image sh, wget, hostname, nslookup and the usual tools.
-  await copyFile(join(rootfs, "bin/busybox"), join(dir, "bin/busybox"));
+  // busybox gives every image sh, wget, hostname, nslookup and the usual tools: the node's
+  // static one, or Debian's dynamic one where the shell must run what PATH finds (busybox.ts).
+  const busybox = image.nslookup ? await stageDynamicBusybox(cacheDir, rootfs, log) : "/bin/busybox";
+  await copyFile(join(rootfs, busybox), join(dir, "bin/busybox"));
   await chmod(join(dir, "bin/busybox"), 0o755);
-  const applets = (await log.run("chroot", [rootfs, "/bin/busybox", "--list-full"])).split("\n").filter(Boolean);
+  if (busybox !== "/bin/busybox") await copyFromRootfs(rootfs, dir, await libraries(rootfs, busybox, log));
+  const applets = (await log.run("chroot", [rootfs, busybox, "--list-full"])).split("\n").filter(Boolean);
   for (const applet of applets) {
     if (applet === "bin/busybox") continue;
     const linkPath = join(dir, applet);
