@@ -44,7 +44,9 @@ async function dynamicBusybox(cacheDir: string, log: BuildLog): Promise<string> 
  * and its ldd finds the libraries it needs; returns its path inside that filesystem.
  */
 export async function stageDynamicBusybox(cacheDir: string, rootfs: string, log: BuildLog): Promise<string> {
-  const inside = "/tmp/kubegrade-busybox-dynamic";
+  // Named busybox: it tells its applets by the name it is run as.
+  const inside = "/tmp/kubegrade-busybox-dynamic/busybox";
+  await mkdir(join(rootfs, "/tmp/kubegrade-busybox-dynamic"), { recursive: true });
   await copyFile(await dynamicBusybox(cacheDir, log), join(rootfs, inside));
   await chmod(join(rootfs, inside), 0o755);
   return inside;
