@@ -46,7 +46,8 @@ async function dynamicBusybox(cacheDir: string, log: BuildLog): Promise<string> 
 export async function stageDynamicBusybox(cacheDir: string, rootfs: string, log: BuildLog): Promise<string> {
   // Named busybox: it tells its applets by the name it is run as.
   const inside = "/tmp/kubegrade-busybox-dynamic/busybox";
-  await mkdir(join(rootfs, "/tmp/kubegrade-busybox-dynamic"), { recursive: true });
+  await rm(join(rootfs, "tmp/kubegrade-busybox-dynamic"), { recursive: true, force: true });
+  await mkdir(join(rootfs, "tmp/kubegrade-busybox-dynamic"), { recursive: true });
   await copyFile(await dynamicBusybox(cacheDir, log), join(rootfs, inside));
   await chmod(join(rootfs, inside), 0o755);
   return inside;
