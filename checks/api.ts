@@ -8,8 +8,27 @@
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
 
+import { AssertionError } from "chai";
+
 /** chai's assert and expect, so a course's check module needs nothing but this module. */
 export { assert, expect } from "chai";
+
+/**
+ * Asserts about an answer the cluster gave in full — an HTTP status or body, a field's value —
+ * rather than about an answer not there yet (a name that does not resolve, a refused
+ * connection). `answer` is what was observed. Inside `ctx.eventually`, once the same wrong
+ * answer has come back for a moment (2 s, three times at least), retrying stops and the
+ * assertion is the check's failure: asking again would get the same answer.
+ */
+export function assertAnswer(condition: unknown, answer: string, message: string): asserts condition {
+  if (!condition) throw new AssertionError(message, { answer });
+}
+
+/** The answer an assertAnswer failure carries, if the error is one. */
+export function answerOf(error: unknown): string | undefined {
+  const answer = error instanceof AssertionError ? (error as { answer?: unknown }).answer : undefined;
+  return typeof answer === "string" ? answer : undefined;
+}
 
 /** What a command run in a pod gave. */
 export interface ExecResult {
@@ -162,7 +181,8 @@ export interface CheckContext<P = Record<string, unknown>> {
   deadlines: Deadlines;
   /**
    * Retries `attempt` while it fails a chai assertion, until the named deadline; then
-   * rethrows the last assertion it failed (the last mismatch seen, not "timed out").
+   * rethrows the last assertion it failed (the last mismatch seen, not "timed out"). An
+   * assertAnswer failure that gives the same answer for a moment ends it at once.
    */
   eventually<T>(what: string, deadlineMs: number, attempt: () => Promise<T>): Promise<T>;
   /** Runs a command in a container of a pod of the submission. */
