@@ -145,7 +145,8 @@ describe("submission shapes kubectl takes", function () {
     const loaded = await load({ "stream.json": '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n{\n  "apiVersion": "v1",\n  "kind": "Service",\n  "metadata": {"name": "b"}\n}\n' });
     expect(loaded.refusals).to.deep.equal([]);
     expect(loaded.objects.map((o) => `${o.name}:${o.line}`)).to.deep.equal(["a:1", "b:2"]);
-    expect(loaded.objects[1].position(["metadata", "name"])).to.deep.equal({ line: 5, column: 24 });
+    // A field is where its key is written.
+    expect(loaded.objects[1].position(["metadata", "name"])).to.deep.equal({ line: 5, column: 16 });
   });
 
   it("refuses a kustomization below the root, saying which directory to grade", async function () {
