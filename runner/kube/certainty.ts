@@ -209,7 +209,8 @@ function settledAnswer(pod: V1Pod, container: V1Container, message: string): boo
   if (!isNginxServer(container)) return false;
   if (/connection refused/i.test(message)) return true;
   const status = /statuscode: (4\d\d)/.exec(message)?.[1];
-  return status !== undefined && !othersMayWrite(pod, container);
+  // A postStart hook may leave something behind that writes the files later.
+  return status !== undefined && !container.lifecycle?.postStart && !othersMayWrite(pod, container);
 }
 
 /** A probe of a running container answered the same twice, by a server that will not change its answer. */

@@ -136,6 +136,8 @@ describe("certain: a probe nginx answers the same way twice", function () {
 
   it("not certain when something may still change the answer: a command of the student's, a sidecar writing the files, a server that is not nginx", function () {
     expect(certainPodFailure(...probed({ ...probe, command: ["sh", "-c", "sleep 30; nginx -g 'daemon off;'"] }, forbidden, 4))).to.equal(undefined);
+    expect(certainPodFailure(...probed({ ...probe, lifecycle: { postStart: { exec: { command: ["sh", "-c", "(sleep 20; hostname > /usr/share/nginx/html/index.html) &"] } } } }, forbidden, 4)))
+      .to.equal(undefined);
     const sidecar = { containers: [
       { name: "nginx", image: "nginx:mainline", ...probe, volumeMounts: [{ name: "www", mountPath: "/usr/share/nginx/html" }] },
       { name: "writer", image: "busybox:1.28", command: ["sh", "-c", "sleep 20; hostname > /data/index.html; sleep 3600"], volumeMounts: [{ name: "www", mountPath: "/data" }] },
