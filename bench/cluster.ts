@@ -1,12 +1,14 @@
 /**
- * npm run bench:cluster [-- --cold] [-- --runs N] [-- --also IMAGE]
+ * npm run bench:cluster [-- --cold] [-- --runs N] [-- --also IMAGE] [-- --nodes N]
  *
  * Prints: setup time (cached; cold with --cold, which builds everything from empty
  * caches in temporary Go caches, ~10 min), node start → API ready → node Ready → DNS
  * ready → first pod Ready, pod start (create → Ready, 5 pods one after the other), the node container's memory (idle and peak, pods included:
  * their cgroups nest in the node's), the idle node's CPU, and the image size. `--also IMAGE`
  * measures a second node image in alternate runs and prints both side by side (an
- * earlier build kept under another tag, say). Targets (2 cores): DNS ready
+ * earlier build kept under another tag, say). `--nodes N` measures a kit cluster of N nodes
+ * beside the one-node cluster, the same way (its memory and CPU: every node's container; its
+ * "node Ready": the last node's). Targets (2 cores): DNS ready
  * ≤ 15 s, idle memory ≤ 1 GiB, image ≤ 500 MB, cold setup ≤ 15 min, cached ≤ 30 s.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -34,6 +36,13 @@ function median(values: number[]): number {
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Memory of every node container together (a node's pods are in its cgroup). */
+async function memoryOf(ids: readonly string[]): Promise<{ usage: number; peak: number; cache: number }> {
+  const each = await Promise.all(ids.map(memory));
+  return { usage: sum(each.map((m) => m.usage)), peak: sum(each.map((m) => m.peak)), cache: sum(each.map((m) => m.cache)) };
+}
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 async function memory(containerId: string): Promise<{ usage: number; peak: number; cache: number }> {
   const base = `/sys/fs/cgroup/memory/docker/${containerId}`;
@@ -70,7 +79,17 @@ interface Figures {
   /** CPU the idle node uses (all its components, cores busy), sampled over 10 s. */
   idleCpu: number[];
 }
-const images = [KIT_IMAGE, ...(args.includes("--also") ? [args[args.indexOf("--also") + 1]] : [])];
+interface Variant {
+  image: string;
+  nodes: number;
+}
+const nodesArg = args.includes("--nodes") ? Number(args[args.indexOf("--nodes") + 1]) : undefined;
+const variants = new Map<string, Variant>([
+  [KIT_IMAGE, { image: KIT_IMAGE, nodes: 1 }],
+  ...(args.includes("--also") ? [[args[args.indexOf("--also") + 1], { image: args[args.indexOf("--also") + 1], nodes: 1 }] as [string, Variant]] : []),
+  ...(nodesArg && nodesArg > 1 ? [[`${nodesArg} nodes`, { image: KIT_IMAGE, nodes: nodesArg }] as [string, Variant]] : []),
+]);
+const images = [...variants.keys()];
 const figures = new Map<string, Figures>(
   images.map((image) => [
     image,
@@ -82,23 +101,27 @@ async function cpuSeconds(containerId: string): Promise<number> {
   return Number((await readFile(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, "utf8")).trim()) / 1e9;
 }
 
-async function measure(image: string, run: number): Promise<void> {
-  const f = figures.get(image)!;
+async function measure(label: string, run: number): Promise<void> {
+  const f = figures.get(label)!;
+  const { image, nodes } = variants.get(label)!;
   const marks: Record<string, number> = {};
   const t0 = performance.now();
   const cluster = await startKitCluster({
     image,
+    nodes,
     onLog: (line) => {
-      const m = /^kubegrade-node: \[([\d.]+)s\] (.*)$/.exec(line);
+      const m = /^kubegrade-node: \[([\d.]+)s\] (?:kubegrade-worker-\d+: )?(.*)$/.exec(line);
       if (!m) return;
       const at = Number(m[1]) * 1000;
       if (m[2] === "API server ready") marks["API ready"] = at;
       if (m[2].startsWith("DNS ready")) marks["DNS ready"] = at;
-      if (/^node \S+ Ready$/.test(m[2])) marks["node Ready"] = at;
+      // Several nodes: the last one's.
+      if (/^node \S+ Ready$/.test(m[2])) marks["node Ready"] = Math.max(marks["node Ready"] ?? 0, at);
     },
   });
   const startReturned = performance.now() - t0;
   const id = cluster.containerId!;
+  const ids = cluster.nodeContainerIds ?? [id];
   const inspect = await execa("docker", ["inspect", "--format", "{{.State.StartedAt}}", id]);
   const containerStart = Date.parse(inspect.stdout.trim());
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
@@ -123,16 +146,17 @@ async function measure(image: string, run: number): Promise<void> {
     f.podStarts.push(performance.now() - began);
   }
   // The idle node with its 7 pods: how much CPU it keeps busy (a measuring window, not a wait).
-  const cpuBefore = await cpuSeconds(id);
+  const cpu = async () => sum(await Promise.all(ids.map(cpuSeconds)));
+  const cpuBefore = await cpu();
   const windowStart = performance.now();
   await new Promise((resolve) => setTimeout(resolve, 10_000));
-  f.idleCpu.push(((await cpuSeconds(id)) - cpuBefore) / ((performance.now() - windowStart) / 1000));
+  f.idleCpu.push(((await cpu()) - cpuBefore) / ((performance.now() - windowStart) / 1000));
   for (const [k, v] of Object.entries(marks)) f.phases[k]?.push(v);
-  const m = await memory(id);
+  const m = await memoryOf(ids);
   f.idle.push(m.usage - m.cache);
   f.peak.push(m.peak);
   await cluster.stop();
-  console.log(`${image} run ${run}: ${Object.entries(marks).map(([k, v]) => `${k} ${s(v)}`).join(", ")}; memory ${mb(m.usage - m.cache)} (peak ${mb(m.peak)})`);
+  console.log(`${label} run ${run}: ${Object.entries(marks).map(([k, v]) => `${k} ${s(v)}`).join(", ")}; memory ${mb(m.usage - m.cache)} (peak ${mb(m.peak)})`);
 }
 
 // With --also IMAGE the two images alternate run by run, so both see the same machine.
@@ -150,7 +174,7 @@ console.log(
 console.log(`  idle node CPU      ${images.map((image) => column(image, (f) => `${(median(f.idleCpu) * 100).toFixed(1)} % of a core`)).join(" ")}`);
 console.log(`  idle memory        ${images.map((image) => column(image, (f) => mb(median(f.idle)))).join(" ")} node container incl. its pods, page cache excluded`);
 console.log(`  peak memory        ${images.map((image) => column(image, (f) => mb(Math.max(...f.peak)))).join(" ")}`);
-for (const image of images) {
+for (const image of new Set([...variants.values()].map((v) => v.image))) {
   const size = Number((await execa("docker", ["image", "inspect", "--format", "{{.Size}}", image])).stdout.trim());
   console.log(`  image size         ${(size / 1e6).toFixed(0)} MB (${image})`);
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N] [-- --exercises web,exercise-8,demo,cassandra] [-- --warm-only]
+ * npm run bench [-- --runs N] [-- --exercises web,exercise-8,demo,cassandra] [-- --warm-only | --save-only]
  *
  * Grades each exercise's reference solution cold (a fresh cluster each time) and warm
  * (on a warm cluster kept by `cluster start`), N times each (default 3), each grade in
@@ -16,10 +16,16 @@
  * both medians and their ratio, and how long kubegrade took from start to its first request
  * to the cluster. Targets: web and exercise-8 ≤ 0.7× their script; first request ≤ 0.4 s.
  * The script's kubectl: $KUBECTL, else kubectl on PATH, else the kit's own multi-call binary.
+ *
+ * Last, save → verdict under `kubegrade watch` (web and exercise-8, when asked for): the watch
+ * runs on a copy of the reference solution on the warm cluster, as a student leaves it running;
+ * a file is saved N times (a comment added: the same verdicts), and each time from the write to
+ * the verdict line on the watch's output is measured. Target: web ≤ 6 s.
+ * `--save-only` runs only this part.
  */
 import { execa } from "execa";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, stat, symlink } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../runner/config.ts";
@@ -33,6 +39,7 @@ const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 
 const runsFlag = Number(flag("--runs"));
 const exercises = (flag("--exercises") ?? "web,exercise-8,demo,cassandra").split(",");
 const warmOnly = args.includes("--warm-only");
+const saveOnly = args.includes("--save-only");
 const HEAVY = new Set(["cassandra"]);
 const runsOf = (exercise: string) => runsFlag || (HEAVY.has(exercise) ? 1 : 3);
 
@@ -68,7 +75,7 @@ function summary(label: string, results: Result[]): string {
 
 const hadWarm = (await listManaged()).some((c) => c.warm && c.state === "running");
 const lines: string[] = [];
-for (const exercise of warmOnly ? [] : exercises) {
+for (const exercise of warmOnly || saveOnly ? [] : exercises) {
   const cold: Result[] = [];
   for (let i = 0; i < runsOf(exercise); i++) {
     cold.push(await once(exercise, false));
@@ -77,13 +84,66 @@ for (const exercise of warmOnly ? [] : exercises) {
   lines.push(summary(`${exercise} cold`, cold));
 }
 await startWarmCluster(createProgress({ quiet: true }));
-for (const exercise of exercises) {
+for (const exercise of saveOnly ? [] : exercises) {
   const warm: Result[] = [];
   for (let i = 0; i < runsOf(exercise); i++) {
     warm.push(await once(exercise, true));
     console.log(`${exercise} warm run ${i + 1}: ${s(warm.at(-1)!.wallMs)}`);
   }
   lines.push(summary(`${exercise} warm`, warm));
+}
+
+/** The exercises whose save → verdict is measured, with their target (none: measured only). */
+const SAVE_TARGETS_MS: Record<string, number | null> = { web: 6_000, "exercise-8": null };
+
+/**
+ * `kubegrade watch` on a copy of the reference on the warm cluster: after its first grade,
+ * `runs` saves of a file (a comment added), each timed from the write to its verdict line.
+ */
+async function saveToVerdict(exercise: string, runs: number): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), `kubegrade-bench-watch-${exercise}-`));
+  await cp(join(PROJECT_ROOT, "fixtures", exercise, "reference", "submission"), dir, { recursive: true });
+  const file = join(dir, (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort()[0]);
+  const child = execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), "watch", exercise, dir], {
+    reject: false,
+    all: true,
+    env: { CI: "true", NO_COLOR: "1" },
+  });
+  let seen = "";
+  let wake = () => {};
+  child.all.on("data", (chunk: Buffer) => {
+    seen += String(chunk);
+    wake();
+  });
+  let exited = false;
+  const ended = child.then(() => void (exited = true), () => void (exited = true));
+  const verdict = async (n: number): Promise<number> => {
+    const line = new RegExp(`^Grade ${n} \\(.*\\): (.*)$`, "m");
+    for (let match = line.exec(seen); ; match = line.exec(seen)) {
+      if (match) {
+        if (!/^\d+\/\d+, passed/.test(match[1])) throw new Error(`watch of ${exercise}: grade ${n} was not full marks:\n${seen}`);
+        return Date.now();
+      }
+      if (exited) throw new Error(`watch of ${exercise} ended before grade ${n}:\n${seen}`);
+      await Promise.race([ended, new Promise<void>((resolve) => (wake = resolve))]);
+    }
+  };
+  const times: number[] = [];
+  try {
+    await verdict(1);
+    for (let i = 0; i < runs; i++) {
+      const saved = Date.now();
+      await appendFile(file, `# saved by the bench, ${i + 1}\n`);
+      times.push((await verdict(i + 2)) - saved);
+      console.log(`${exercise} save → verdict ${i + 1}: ${s(times.at(-1)!)}`);
+    }
+  } finally {
+    child.kill("SIGINT");
+    const result = await child;
+    await rm(dir, { recursive: true, force: true });
+    if (result.exitCode !== 130) throw new Error(`watch of ${exercise} did not end with 130 on Ctrl-C (${result.exitCode}):\n${seen}`);
+  }
+  return times;
 }
 
 /** kubectl for the scripts: $KUBECTL, kubectl on PATH, or the kit binary under that name. */
@@ -127,7 +187,7 @@ async function script(exercise: string, path: string, kubectlPath: string, run: 
   return Date.now() - started;
 }
 
-const scripted = exercises.filter((e) => existsSync(join(PROJECT_ROOT, "bench/verify", `${e}.sh`)));
+const scripted = saveOnly ? [] : exercises.filter((e) => existsSync(join(PROJECT_ROOT, "bench/verify", `${e}.sh`)));
 const ratios: string[] = [];
 if (scripted.length) {
   const k = await kubectl();
@@ -148,6 +208,14 @@ if (scripted.length) {
     );
   }
 }
+const saves: string[] = [];
+for (const exercise of exercises.filter((e) => SAVE_TARGETS_MS[e] !== undefined)) {
+  const times = await saveToVerdict(exercise, runsOf(exercise));
+  saves.push(
+    `${`${exercise} save → verdict`.padEnd(22)} median ${s(median(times))} (${times.map(s).join(", ")})` +
+      (SAVE_TARGETS_MS[exercise] ? ` (target ≤ ${s(SAVE_TARGETS_MS[exercise]!)})` : ""),
+  );
+}
 if (!hadWarm) await stopWarmCluster();
 console.log(`\nmedians over ${exercises.map((e) => `${e} ${runsOf(e)}`).join(", ")} run(s):`);
-for (const l of [...lines, ...ratios]) console.log(`  ${l}`);
+for (const l of [...lines, ...ratios, ...saves]) console.log(`  ${l}`);

@@ -31,7 +31,13 @@ export default defineCheck<Params>({
   id: "cassandra-scaling",
   title: "Scaling the ring down removes the highest ordinal first; scaling back up returns the same node",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { replicas: { type: "integer", minimum: 2, maximum: 10 } }, required: ["statefulset", "replicas"] },
+  params: {
+    type: "object",
+    properties: {
+      replicas: { type: "integer", minimum: 2, maximum: 10, description: "The ring's size: scaled down to one less, then back up to this." },
+    },
+    required: ["statefulset", "replicas"],
+  },
   peakReplicas: (params) => params.replicas,
   rules: rulesFor,
   destructive: true,

@@ -13,7 +13,16 @@ export default defineCheck<Params>({
   id: "claims-outlive-set",
   title: "Claims outlive the StatefulSet and come back to the same pods",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
+  params: {
+    type: "object",
+    properties: {
+      dataPath: {
+        ...PARAM.absolutePath,
+        description: "A directory on the claimed volume: what is written there must survive the deletion of the whole StatefulSet and come back with its pod.",
+      },
+    },
+    required: ["statefulset", "dataPath"],
+  },
   rules: () => [RULE],
   destructive: true,
   budgetMs: 150_000,

@@ -13,7 +13,16 @@ export default defineCheck<Params>({
   id: "data-persistence",
   title: "Data written in a pod survives the pod's deletion",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { dataPath: PARAM.absolutePath }, required: ["statefulset", "dataPath"] },
+  params: {
+    type: "object",
+    properties: {
+      dataPath: {
+        ...PARAM.absolutePath,
+        description: "A directory on the pod's claimed volume: a file written there in the first pod right before every pod is recreated must still be there after.",
+      },
+    },
+    required: ["statefulset", "dataPath"],
+  },
   rules: () => [RULE],
   destructive: true,
   budgetMs: 90_000,

@@ -10,8 +10,13 @@
  *   http:    {port?: 80, path?: "/", status?: 200, body?: <regex>}
  *            GET through each pod's DNS name, <pod>.<service>.<namespace>.svc.cluster.local
  *
- * Text may name {pod}, {service}, {namespace} and {statefulset}. `feedback` (what a student
- * reads on a failure) may also name {observed}, {expected} and {field}.
+ * Placeholders are filled in in what a check expects — http's path and body, command's run
+ * and output, object's name and field values — and in `feedback`: {service}, {namespace} and
+ * {statefulset} everywhere; {pod} (web-1) and {ordinal} (1) where the check runs per pod (http,
+ * and command in pods); `feedback` (what a student reads on a failure) may also name
+ * {observed}, {expected} and {field}. In a regular expression (body, output, {pattern}) a value
+ * is filled in escaped, so it matches itself. `${NAME}` is the shell's, never a placeholder. Any
+ * other {name} is refused when the exercise is loaded (placeholderProblems).
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { assert } from "chai";
@@ -62,9 +67,85 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Fills {name} placeholders; unknown names stay as they are. */
+/** A placeholder: {name}, a letter first (a regular expression's {2,3} is none), not the shell's ${NAME}. */
+const PLACEHOLDER = /(?<!\$)\{([A-Za-z_]\w*)\}/g;
+
+/** Fills {name} placeholders; unknown names stay as they are (the loader refuses them first). */
 export function fill(text: string, values: Record<string, string | undefined>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+  return text.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
+}
+
+/** Fills placeholders in a regular expression: each value escaped, so that it matches itself. */
+export function fillPattern(pattern: string, values: Record<string, string | undefined>): string {
+  return pattern.replace(PLACEHOLDER, (whole, name: string) => {
+    const value = values[name];
+    return value === undefined ? whole : value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  });
+}
+
+/** An object check's expected value with its placeholders filled in: strings, {pattern}s, lists and maps. */
+export function fillExpected(expected: unknown, values: Record<string, string | undefined>): unknown {
+  if (typeof expected === "string") return fill(expected, values);
+  if (Array.isArray(expected)) return expected.map((v) => fillExpected(v, values));
+  if (expected && typeof expected === "object") {
+    if ("pattern" in expected) return { ...expected, pattern: fillPattern(String((expected as { pattern: unknown }).pattern), values) };
+    return Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, fillExpected(v, values)]));
+  }
+  return expected;
+}
+
+/** Placeholders every text of a declarative check may name. */
+export const PLACEHOLDERS = {
+  /** Anywhere: the check's setting. */
+  always: ["service", "namespace", "statefulset"],
+  /** Where the check runs once per pod (http; command in pods): that pod's name and its ordinal. */
+  perPod: ["pod", "ordinal"],
+  /** In `feedback` only: what a failure saw and expected. */
+  feedback: ["observed", "expected", "field"],
+} as const;
+
+/** A placeholder a text of the entry names that has no value there. */
+export interface PlaceholderProblem {
+  /** Where, as the exercise file spells it: "http.body", "command.run[2]", "object.fields.spec.serviceName", "feedback". */
+  field: string;
+  name: string;
+  /** What that text may name. */
+  allowed: readonly string[];
+  /** {pod} or {ordinal} in a text of a check that does not run per pod. */
+  notPerPod: boolean;
+}
+
+/** Every {name} of an entry's texts that is not a placeholder there (pure: the loader words them). */
+export function placeholderProblems(entry: DeclarativeEntry): PlaceholderProblem[] {
+  const perPod = !!entry.http || (!!entry.command && entry.command.in !== "probe");
+  const allowed: readonly string[] = [...PLACEHOLDERS.always, ...(perPod ? PLACEHOLDERS.perPod : [])];
+  const texts: [string, string][] = [];
+  const walk = (field: string, value: unknown): void => {
+    if (typeof value === "string") texts.push([field, value]);
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(`${field}[${i}]`, v));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(`${field}.${k}`, v);
+  };
+  if (entry.http) {
+    walk("http.path", entry.http.path);
+    walk("http.body", entry.http.body);
+  }
+  if (entry.command) {
+    walk("command.run", entry.command.run);
+    walk("command.output", entry.command.output);
+  }
+  if (entry.object) {
+    walk("object.name", entry.object.name);
+    walk("object.fields", entry.object.fields);
+  }
+  const problems: PlaceholderProblem[] = [];
+  const check = (field: string, value: string, may: readonly string[]) => {
+    for (const [, name] of value.matchAll(PLACEHOLDER)) {
+      if (!may.includes(name)) problems.push({ field, name, allowed: may, notPerPod: !perPod && (PLACEHOLDERS.perPod as readonly string[]).includes(name) });
+    }
+  };
+  for (const [field, value] of texts) check(field, value, allowed);
+  if (entry.feedback !== undefined) check("feedback", entry.feedback, [...allowed, ...PLACEHOLDERS.feedback]);
+  return problems;
 }
 
 interface Place {
@@ -78,6 +159,7 @@ async function placeholders(ctx: CheckContext, place: Place = {}): Promise<Recor
     statefulset: String(ctx.params.statefulset ?? ""),
     service: place.service ?? (await ctx.serviceName().catch(() => undefined)),
     pod: place.pod,
+    ordinal: place.pod?.slice(place.pod.lastIndexOf("-") + 1),
   };
 }
 
@@ -102,7 +184,8 @@ function objectTests(ctx: CheckContext, entry: DeclarativeEntry & { object: NonN
             throw error;
           });
         assert(found, failure(entry, `Expected a ${kind} named ${fill(name, values)}; there is none in your submission.`, { ...values, observed: "no such object", expected: `${kind} ${name}`, field: "" }));
-        for (const [field, expected] of Object.entries(fields)) {
+        for (const [field, asked] of Object.entries(fields)) {
+          const expected = fillExpected(asked, values);
           const observed = valueAt(found, field);
           // What the submission wrote is its answer; a status is the cluster's, still moving.
           const check = /^status\b/.test(field) ? assert : (ok: unknown, message: string) => assertAnswer(ok, `${field}=${JSON.stringify(observed)}`, message);
@@ -137,10 +220,11 @@ function commandTests(ctx: CheckContext, entry: DeclarativeEntry & { command: No
       }),
     );
     if (command.output !== undefined) {
+      const output = fillPattern(command.output, values);
       assert(
-        new RegExp(command.output).test(result.stdout),
-        failure(entry, `\`${fill(shown, values)}\` ${where} printed ${JSON.stringify(result.stdout.trim().slice(0, 300))}, which does not match /${command.output}/.`, {
-          ...values, observed: result.stdout.trim().slice(0, 300), expected: `/${command.output}/`, field: "",
+        new RegExp(output).test(result.stdout),
+        failure(entry, `\`${fill(shown, values)}\` ${where} printed ${JSON.stringify(result.stdout.trim().slice(0, 300))}, which does not match /${output}/.`, {
+          ...values, observed: result.stdout.trim().slice(0, 300), expected: `/${output}/`, field: "",
         }),
       );
     }
@@ -173,8 +257,9 @@ function httpTests(ctx: CheckContext, entry: DeclarativeEntry & { http: NonNulla
   const getAll = async () => {
     const service = await ctx.serviceName();
     for (const pod of (await ctx.podsReady()).keys()) {
-      const url = `http://${pod}.${service}.${ctx.namespace}.svc.cluster.local${port === 80 ? "" : `:${port}`}${path}`;
       const values = await placeholders(ctx, { pod, service });
+      const url = `http://${pod}.${service}.${ctx.namespace}.svc.cluster.local${port === 80 ? "" : `:${port}`}${fill(path, values)}`;
+      const body = http.body === undefined ? undefined : fillPattern(http.body, values);
       await ctx.eventually(`GET ${url}`, ctx.deadlines.dnsMs, async () => {
         // busybox wget crashes with -T; `timeout` bounds it instead.
         const answer = await ctx.probe(["timeout", "5", "wget", "-S", "-q", "-O", "-", url]);
@@ -186,12 +271,12 @@ function httpTests(ctx: CheckContext, entry: DeclarativeEntry & { http: NonNulla
             ...values, observed: String(got ?? "no answer"), expected: String(status), field: "",
           }),
         );
-        if (http.body !== undefined) {
+        if (body !== undefined) {
           assertAnswer(
-            new RegExp(http.body).test(answer.stdout),
+            new RegExp(body).test(answer.stdout),
             `body ${answer.stdout}`,
-            failure(entry, `GET ${url} returned ${JSON.stringify(answer.stdout.trim().slice(0, 300))}, which does not match /${http.body}/.`, {
-              ...values, observed: answer.stdout.trim().slice(0, 300), expected: `/${http.body}/`, field: "",
+            failure(entry, `GET ${url} returned ${JSON.stringify(answer.stdout.trim().slice(0, 300))}, which does not match /${body}/.`, {
+              ...values, observed: answer.stdout.trim().slice(0, 300), expected: `/${body}/`, field: "",
             }),
           );
         }

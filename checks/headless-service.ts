@@ -29,7 +29,21 @@ export default defineCheck<Params>({
   title: "A headless Service governs the StatefulSet's pods",
   requires: [],
   establishes: ["service"],
-  params: { type: "object", properties: { port: { type: "object", additionalProperties: false, required: ["port"], properties: { port: PARAM.port, name: { type: "string" }, named: { type: "boolean" } } } }, required: ["statefulset", "port"] },
+  params: {
+    type: "object",
+    properties: {
+      port: {
+        type: "object", additionalProperties: false, required: ["port"],
+        properties: {
+          port: { ...PARAM.port, description: "The port number the Service must list." },
+          name: { type: "string", description: "The name that port must have. Absent: any name, or none." },
+          named: { type: "boolean", default: false, description: "The port must have a name, whichever (a pod's named port is what a tutorial's targetPort refers to)." },
+        },
+        description: "A port the Service must have (a rule of its own: `it has port 80 named http`).",
+      },
+    },
+    required: ["statefulset", "port"],
+  },
   rules: rulesFor,
   destructive: false,
   budgetMs: 30_000,

@@ -60,7 +60,13 @@ export default defineCheck<Params>({
   id: "http-content",
   title: "Each pod serves its own hostname, written by the initContainer",
   requires: ["statefulset", "pods-ready", "service"],
-  params: { type: "object", properties: { httpPort: PARAM.port }, required: ["statefulset"] },
+  params: {
+    type: "object",
+    properties: {
+      httpPort: { ...PARAM.port, default: 80, description: "The port nginx serves on: GET / there on each pod's DNS name must return that pod's hostname." },
+    },
+    required: ["statefulset"],
+  },
   rules: () => [...RULES],
   destructive: true,
   budgetMs: 120_000,

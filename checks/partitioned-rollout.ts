@@ -59,14 +59,15 @@ export default defineCheck<Params>({
   params: {
     type: "object",
     properties: {
-      rolloutReplicas: PARAM.podCount,
-      partition: PARAM.podCount,
-      newImage: { type: "string", minLength: 1 },
+      rolloutReplicas: { ...PARAM.podCount, description: "Replicas during the rollout: the StatefulSet is scaled to this count first when it has another." },
+      partition: { ...PARAM.podCount, description: "The canary step's partition: only the pods with this ordinal or higher get the new image." },
+      newImage: { type: "string", minLength: 1, description: "The image the rollout gives the first nginx container (else the first container); one of the exercise's images." },
       requireRollingUpdate: {
         type: "boolean",
+        default: false,
         description:
           "The submitted StatefulSet must itself allow rolling updates (spec.updateStrategy.type RollingUpdate, the default when unset). " +
-          "Default false: the grader's partition patch sets type RollingUpdate, as `kubectl patch` does in a canary tutorial, so the submitted type does not matter.",
+          "With false, the grader's partition patch sets type RollingUpdate, as `kubectl patch` does in a canary tutorial, so the submitted type does not matter.",
       },
     },
     required: ["statefulset", "rolloutReplicas", "partition", "newImage"],

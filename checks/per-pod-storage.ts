@@ -14,7 +14,19 @@ export default defineCheck<Params>({
   id: "per-pod-storage",
   title: "Each pod has its own persistent volume",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { claims: PARAM.claims, dataPath: PARAM.absolutePath }, required: ["statefulset", "claims", "dataPath"] },
+  params: {
+    type: "object",
+    properties: {
+      claims: {
+        ...PARAM.claims,
+        description:
+          "The claims each pod must have: at each mountPath a volumeClaimTemplate, one Bound claim per pod, each on a volume of its own " +
+          "(an emptyDir there fails). statefulset-spec reads the same parameter, and then fails an emptyDir too.",
+      },
+      dataPath: { ...PARAM.absolutePath, description: "A directory on the claimed volume: a file written there in pod 0 must not be visible in pod 1." },
+    },
+    required: ["statefulset", "claims", "dataPath"],
+  },
   rules: () => [...RULES],
   destructive: false,
   budgetMs: 60_000,

@@ -107,12 +107,16 @@ export default defineCheck<Params>({
     type: "object",
     properties: {
       http: {
-        type: "object", additionalProperties: false, required: ["port", "path"], properties: { port: PARAM.port, path: PARAM.absolutePath },
-        description: "Also GET this path on this port of each pod's DNS name; the answer must name the pod. Absent: no HTTP rule.",
+        type: "object", additionalProperties: false, required: ["port", "path"],
+        properties: { port: { ...PARAM.port, description: "The port to GET on." }, path: { ...PARAM.absolutePath, description: "The path to GET." } },
+        description:
+          "Also GET this path on this port of each pod's DNS name (a rule of its own). The answer must contain the pod's own name (its hostname): " +
+          "a page that is the same in every pod fails. Absent: no HTTP rule.",
       },
       serviceListsPods: {
         type: "boolean",
-        description: "The Service's own name must resolve to the IP of every Ready pod (what a client asks to find the set's members). Default true; false drops the rule.",
+        default: true,
+        description: "The Service's own name must resolve to the IP of every Ready pod (what a client asks to find the set's members). false drops the rule.",
       },
     },
     required: ["statefulset"],

@@ -45,7 +45,14 @@ export default defineCheck<Params>({
   id: "scaling-order",
   title: "Scaling adds pods in ordinal order and removes the highest ordinal first",
   requires: ["statefulset", "pods-ready"],
-  params: { type: "object", properties: { scaleTo: PARAM.podCount, scaleDownTo: PARAM.podCount }, required: ["statefulset", "scaleTo"] },
+  params: {
+    type: "object",
+    properties: {
+      scaleTo: { ...PARAM.podCount, description: "Scaled up to this count, and back to it at the end (left there for the checks after this one)." },
+      scaleDownTo: { ...PARAM.podCount, default: 1, description: "Scaled down to this count in between, to watch the highest ordinal go first." },
+    },
+    required: ["statefulset", "scaleTo"],
+  },
   peakReplicas: (params) => params.scaleTo,
   rules: rulesFor,
   destructive: true,

@@ -167,7 +167,8 @@ export default defineCheck<Params>({
     properties: {
       governingService: {
         type: "boolean",
-        description: "spec.serviceName must name the governing Service: the `service` parameter when the exercise fixes it, else any existing Service. Default true; false drops the rule.",
+        default: true,
+        description: "spec.serviceName must name the governing Service: the `service` parameter when the exercise fixes it, else any existing Service. false drops the rule.",
       },
       replicas: {
         oneOf: [PARAM.podCount, { type: "array", minItems: 1, items: PARAM.podCount }],
@@ -177,7 +178,12 @@ export default defineCheck<Params>({
         enum: ["OrderedReady", "Parallel"],
         description: "spec.podManagementPolicy must be this (unset counts as OrderedReady). Set it where the exercise asks for ordered (or parallel) start-up; absent: any policy.",
       },
-      claims: { ...PARAM.claims, description: "Each claim's mountPath must be mounted from a volumeClaimTemplate (a rule per claim). Absent: no claim is asked for." },
+      claims: {
+        ...PARAM.claims,
+        description:
+          "Each claim's mountPath must be mounted from a volumeClaimTemplate (a rule per claim): an emptyDir (or any other volume) there fails this check, " +
+          "besides per-pod-storage, which reads the same parameter. Absent: no claim is asked for.",
+      },
     },
     required: ["statefulset"],
   },

@@ -1,10 +1,22 @@
 /** Small pure helpers shared by check modules (unit-tested in test/unit/checks-support.test.ts). */
 import type { V1PodSpec, V1StatefulSet } from "@kubernetes/client-node";
 
-/** Schemas of parameters several checks read (see ParamsSchema in api.ts). */
+/**
+ * Schemas of parameters several checks read (see ParamsSchema in api.ts); each check gives its
+ * own `description` (what the parameter means to it), which `kubegrade explain` prints.
+ */
 export const PARAM = {
   /** The claims the pods mount: ClaimParam[]. */
-  claims: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["mountPath"], properties: { name: { type: "string" }, mountPath: { type: "string", pattern: "^/" } } } },
+  claims: {
+    type: "array", minItems: 1,
+    items: {
+      type: "object", additionalProperties: false, required: ["mountPath"],
+      properties: {
+        name: { type: "string", description: "The claim template's name the instructions suggest: named in hints only, any name is accepted." },
+        mountPath: { type: "string", pattern: "^/", description: "Where the pods mount the claim." },
+      },
+    },
+  },
   absolutePath: { type: "string", pattern: "^/" },
   /** A replica count or an ordinal. */
   podCount: { type: "integer", minimum: 0, maximum: 10 },
@@ -42,7 +54,7 @@ export function volumeKind(spec: V1PodSpec | undefined, sts: V1StatefulSet | und
   const v = spec?.volumes?.find((x) => x.name === volume);
   if (!v) return "an undeclared volume";
   const kind = Object.keys(v).find((k) => k !== "name");
-  return kind ? `a ${kind} volume` : "a volume";
+  return kind ? `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind} volume` : "a volume";
 }
 
 /** IPv4 addresses that busybox nslookup printed for the name asked (after the "Name:" line). */

@@ -3,9 +3,9 @@
  * The installed `kubegrade` command (package.json "bin" → dist/runner/bin.js). It checks
  * the Node version against package.json "engines" before anything else is loaded — the
  * CLI's static imports would run first, and on too old a Node the grader fails later with
- * a stack trace (grades clean up through AsyncDisposableStack, new in Node 24; testcontainers
- * 12 needs Node ≥ 22.22) — then runs the CLI, which owns every other exit code. Only Node
- * built-ins and plain syntax here, so old Nodes get as far as the message.
+ * a stack trace (testcontainers 12 needs Node ≥ 22.22; what else Node 22 lacks, the grader
+ * brings: util/disposable-stack.ts) — then runs the CLI, which owns every other exit code.
+ * Only Node built-ins and plain syntax here, so old Nodes get as far as the message.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -35,7 +35,7 @@ const minimum = minimumNode();
 if (minimum && older(process.versions.node, minimum)) {
   process.stderr.write(
     `kubegrade: Node.js ${process.versions.node} is too old; kubegrade needs Node.js ${minimum} or newer.\n` +
-      "  Install a current Node.js (for example 24 LTS) and run kubegrade again.\n",
+      "  Install a current Node.js (22 or 24 LTS) and run kubegrade again.\n",
   );
   process.exit(3); // EXIT.internal (runner/errors.ts): the environment, not the submission
 }

@@ -115,7 +115,7 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
     reports,
     jobs: opts.jobs === undefined ? undefined : positiveNumber(opts.jobs, "--jobs", true),
     isolation: opts.isolation as Isolation,
-    shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
+    shard: opts.shard === undefined ? undefined : parseShard(opts.shard, env),
     clusterOptions: clusterOptionsOf(opts, { env, progress }),
     imageRegistry: imageRegistryOf(opts, env),
     namespaces,
@@ -142,9 +142,28 @@ export async function batchCommand(exerciseId: string, sources: string[], opts: 
   return result.exitCode;
 }
 
-export async function gradebookMergeCommand(outs: string[], opts: { into: string }): Promise<ExitCode> {
+interface MergeCliOptions {
+  out?: string;
+  /** The older name of --out. */
+  into?: string;
+  roster?: string;
+}
+
+/** --out DIR, or --into DIR (its older name, kept): where the merged results go. */
+export function mergeTarget(opts: MergeCliOptions): string {
+  if (opts.out !== undefined && opts.into !== undefined && resolve(opts.out) !== resolve(opts.into)) {
+    throw new UsageError(`gradebook merge: --out ${opts.out} and --into ${opts.into} name two directories; --into is the older name of --out, give one`);
+  }
+  const target = opts.out ?? opts.into;
+  if (target === undefined) throw new UsageError("gradebook merge: --out DIR is required (where the merged gradebook and report folders go)");
+  return target;
+}
+
+export async function gradebookMergeCommand(outs: string[], opts: MergeCliOptions): Promise<ExitCode> {
   const { mergeResults } = await import("./batch/batch.ts");
-  const { into, gradebook, copied } = await mergeResults({ outs, into: opts.into });
+  const target = mergeTarget(opts);
+  const roster = opts.roster === undefined ? undefined : { students: await readRoster(opts.roster), origin: opts.roster };
+  const { into, gradebook, copied } = await mergeResults({ outs, into: target, roster });
   process.stdout.write(
     `Merged ${outs.length} gradebook(s) of exercise ${gradebook.exercise}: ${gradebook.rows.length} student(s) ` +
       `into ${relative(process.cwd(), join(into, GRADEBOOK_CSV)) || GRADEBOOK_CSV} (${copied} report folder(s) copied).\n`,
@@ -164,7 +183,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option("--report <formats>", "each student's reports, FORMAT=PATH[,…] relative to <out>/<student>/ (report.json is always written)")
     .option("--jobs <n>", "grades at once (default: what the cluster's free CPU and memory fit, by what one submission's pods request; at most 1.5 per CPU core)")
     .addOption(new Option("--isolation <mode>", "a namespace per submission on one cluster, or a fresh node per submission").choices([...ISOLATIONS]).default("namespace"))
-    .option("--shard <I/N>", "grade only shard I of N (a stable share by student id); join with `kubegrade gradebook merge`")
+    .option("--shard <I/N|env>", "grade only shard I of N (a stable share by student id), or `env`: I and N from CI_NODE_INDEX and CI_NODE_TOTAL (GitLab's `parallel`); join with `kubegrade gradebook merge`")
     .option("--namespaces <file>", "grade in these pre-created namespaces (one name a line) instead of creating one per submission; one grade per namespace at a time")
     .option("--timeout <seconds>", "budget of each grade")
     .option("--similar-at <fraction>", "list two submissions as alike from this similarity of what they wrote beyond the handout, 0 to 1 (default 0.6; never scored)")
@@ -178,8 +197,10 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .command("merge")
     .description("join the gradebooks of a sharded batch (same exercise; a student in two must have the same grade)")
     .argument("<out...>", "results directories of the shards")
-    .requiredOption("--into <dir>", "where the merged gradebook and report folders go")
-    .action(async (outs: string[], opts: { into: string }) => {
+    .option("--out <dir>", "where the merged gradebook, the class's views and the report folders go (as for batch)")
+    .option("--into <dir>", "the same as --out (its older name)")
+    .option("--roster <file>", "the class's roster: refuse (exit 2, nothing written) when any of its students is in none of the gradebooks")
+    .action(async (outs: string[], opts: MergeCliOptions) => {
       context.setExitCode(await gradebookMergeCommand(outs, opts));
     });
 }

@@ -10,7 +10,7 @@ import { parseAllDocuments, parseDocument, stringify } from "yaml";
 import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
 import { EXERCISES_OPTION, collect, coursesOf, type CommandContext } from "./commands.ts";
 import { EXIT, UsageError, errorMessage, type ExitCode } from "./errors.ts";
-import { listExercises, loadExercise } from "./exercise.ts";
+import { COURSE_FILE, courseDirs, listExercises, loadExercise } from "./exercise.ts";
 import { verdict } from "./report/writers/text.ts";
 import { interruption } from "./util/interrupt.ts";
 import { createProgress } from "./util/progress.ts";
@@ -34,9 +34,7 @@ containerDefaults:
 params:
   service: app
   statefulset: app
-  replicas: 2
   port: {port: 80}
-  claims: []
 checks:
   - {id: headless-service, points: 30}
   - id: serves-http
@@ -108,8 +106,11 @@ export interface NewExerciseOptions {
   courses: readonly string[];
 }
 
-/** Writes a new exercise folder: definition, README, a reference fixture and one broken fixture. */
-export async function newExercise(options: NewExerciseOptions): Promise<{ dir: string; files: string[] }> {
+/**
+ * Writes a new exercise folder: definition, README, a reference fixture and one broken fixture;
+ * and the course's kubegrade.yaml when it has none (`courseFile`).
+ */
+export async function newExercise(options: NewExerciseOptions): Promise<{ dir: string; files: string[]; courseFile?: string }> {
   const { id } = options;
   if (!ID.test(id) || id.length > 40) throw new UsageError(`exercise id "${id}": lower-case letters, digits and "-" (at most 40)`);
   const dir = resolve(options.dir, id);
@@ -158,16 +159,48 @@ export async function newExercise(options: NewExerciseOptions): Promise<{ dir: s
     const broken = join(fixtures, "no-service");
     const removed = await withoutServices(reference, join(broken, "submission"));
     if (!removed) throw new UsageError(`the reference of ${options.from ?? id} has no Service to take out for the broken fixture`);
-    await writeFile(join(broken, "expected.yaml"), stringify({
-      description: "The reference without its Service: not full marks. Pin each check's verdict with `verdicts:` once you have seen them (kubegrade exercise verify).",
-      exitCode: 1,
-    }));
+    await writeFile(join(broken, "expected.yaml"), stringify(await brokenExpected(id, options.dir, options.courses)));
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+  const courseFile = (await writeCourseFile(options.dir)) ? resolve(options.dir, COURSE_FILE) : undefined;
   const files = (await readdir(dir, { recursive: true, encoding: "utf8" })).filter((f) => /\.(ya?ml|md|ts|js)$/.test(f)).sort();
-  return { dir, files };
+  return { dir, files, ...(courseFile ? { courseFile } : {}) };
+}
+
+/**
+ * The no-service fixture's verdicts: without a Service, headless-service fails (when the
+ * exercise has it) — pinned with `fails:`, the other checks left free until the instructor
+ * has seen them; the minimal template's object check (spec.replicas) still passes.
+ */
+async function brokenExpected(id: string, dir: string, courses: readonly string[]): Promise<Record<string, unknown>> {
+  const exercise = await loadExercise(id, [...courses.filter((c) => resolve(c) !== resolve(dir)), resolve(dir)]);
+  const ids = exercise.checks.map((c) => c.id);
+  return {
+    description:
+      "The reference without its Service: not full marks. `fails:`/`passes:` pin only the checks they name (the others are free); " +
+      "`verdicts:` pins every check — write it once you have seen them (kubegrade exercise verify).",
+    exitCode: 1,
+    ...(ids.includes("headless-service") ? { fails: ["headless-service"] } : {}),
+    ...(ids.includes("two-replicas") ? { passes: ["two-replicas"] } : {}),
+  };
+}
+
+/**
+ * A kubegrade.yaml naming the course directory, when neither it nor a directory above has
+ * one that does: then `kubegrade exercise verify <id>` (and grade, list, explain) find the
+ * course from there without --exercises. Returns whether it wrote one.
+ */
+async function writeCourseFile(dir: string): Promise<boolean> {
+  try {
+    if (courseDirs({ env: {}, cwd: dir }).includes(resolve(dir))) return false;
+  } catch {
+    // A kubegrade.yaml above that cannot be read is its owner's to fix; this course gets its own.
+  }
+  if (existsSync(join(dir, COURSE_FILE))) return false;
+  await writeFile(join(dir, COURSE_FILE), "# The course directory: kubegrade run here or below finds its exercises (written by `kubegrade exercise new`).\nexercises: .\n");
+  return true;
 }
 
 function outcomeLine(o: FixtureOutcome, width: number): string {
@@ -246,7 +279,8 @@ export function registerExerciseCommands(program: Command, context: CommandConte
       const made = await newExercise({ id, from: opts.from, dir, courses: [...courses, ...(existsSync(dir) && !courses.includes(resolve(dir)) ? [resolve(dir)] : [])] });
       process.stdout.write(
         `Wrote ${made.dir}:\n${made.files.map((f) => `  ${f}`).join("\n")}\n` +
-          `Next: kubegrade exercise verify ${id} --exercises ${resolve(dir)}\n`,
+          `${made.courseFile ? `Wrote ${made.courseFile} (exercises: .): kubegrade finds the course from ${resolve(dir)} or below.\n` : ""}` +
+          `Next: kubegrade exercise verify ${id} --exercises ${resolve(dir)}   (or, from ${resolve(dir)}: kubegrade exercise verify ${id})\n`,
       );
     });
   const verify = exercise

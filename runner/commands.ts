@@ -7,7 +7,9 @@ import { TIMEOUTS } from "./config.ts";
 import { requestCluster } from "./cluster/request.ts";
 import { addClusterOptions, clusterOptionsOf, imageRegistryOf, type ClusterCliOptions } from "./cluster-cli.ts";
 import { UsageError, type ExitCode } from "./errors.ts";
+import { CONTEXT_PARAMS } from "../checks/api.ts";
 import { checkParams, courseDirs, listExercises, loadExercise, maxScore } from "./exercise.ts";
+import { contextParamRows, paramLines, paramRows } from "./exercise-params.ts";
 import type { CheckResult, GradeReport } from "./report/model.ts";
 import type { CheckProgress, RunOptions } from "./grade/types.ts";
 import { renderTable } from "./report/terminal.ts";
@@ -50,24 +52,30 @@ function formatRefusals(report: GradeReport): string {
   ].join("\n");
 }
 
-interface GradeCliOptions extends ClusterCliOptions {
-  exercises?: string[];
+interface GradeCliOptions extends WatchCliOptions {
   report?: string;
   namespace?: string;
   keep?: boolean;
-  timeout?: string;
-  debug?: boolean;
+  watch?: boolean;
+}
+
+/** --timeout SECONDS, in milliseconds (exit 2 when it is not a positive number). */
+function timeoutOf(opts: { timeout?: string }): number | undefined {
+  if (opts.timeout === undefined) return undefined;
+  const seconds = Number(opts.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout ${opts.timeout}: a number of seconds is expected`);
+  return seconds * 1000;
 }
 
 export async function gradeCommand(exerciseId: string, dir: string | undefined, opts: GradeCliOptions, context: CommandContext): Promise<ExitCode> {
   const { env } = context;
-  const specs = opts.report ? await parseReportSpecsOrUsage(opts.report) : [];
-  let timeoutMs: number | undefined;
-  if (opts.timeout !== undefined) {
-    const seconds = Number(opts.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout ${opts.timeout}: a number of seconds is expected`);
-    timeoutMs = seconds * 1000;
+  if (opts.watch) {
+    const alone = (["report", "keep", "namespace"] as const).filter((o) => opts[o] !== undefined);
+    if (alone.length) throw new UsageError(`--watch grades again on every save and writes no report; it does not go with ${alone.map((o) => `--${o}`).join(", ")}`);
+    return watchCommand(exerciseId, dir, opts, context);
   }
+  const specs = opts.report ? await parseReportSpecsOrUsage(opts.report) : [];
+  const timeoutMs = timeoutOf(opts);
   if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.namespace)) {
     throw new UsageError(`--namespace ${opts.namespace}: not a namespace name (lower-case letters, digits and "-", at most 63 characters)`);
   }
@@ -117,18 +125,52 @@ export async function gradeCommand(exerciseId: string, dir: string | undefined, 
   return printGrade(report, { colour, specs, env, progress });
 }
 
-/** Each check's progress line: started, what it waits for, its verdict. */
-function checkLines(progress: Progress, colour: boolean): CheckProgress {
+interface WatchCliOptions extends ClusterCliOptions {
+  exercises?: string[];
+  timeout?: string;
+  debug?: boolean;
+}
+
+/** kubegrade watch (and grade --watch): grades on every save until Ctrl-C, on the warm cluster unless told otherwise. */
+export async function watchCommand(exerciseId: string, dir: string | undefined, opts: WatchCliOptions, context: CommandContext): Promise<ExitCode> {
+  const { env } = context;
+  const timeoutMs = timeoutOf(opts);
+  const imageRegistry = imageRegistryOf(opts, env);
+  const progress = createProgress({ env });
+  const colour = colourEnabled(env, !!process.stdout.isTTY);
+  const { watchSubmission } = await import("./watch.ts");
+  const ended = await watchSubmission({
+    exercise: exerciseId,
+    exercises: coursesOf(opts, env),
+    dir: dir ?? ".",
+    cluster: clusterOptionsOf(opts, { env, progress, reuseByDefault: true }),
+    run: { ...(imageRegistry ? { imageRegistry } : {}), timeoutMs, debug: opts.debug },
+    progress,
+    env,
+    signal: interruption,
+    write: (text) => process.stdout.write(text),
+    colour,
+    checkProgress: (stopped) => checkLines(progress, colour, stopped),
+  });
+  process.stderr.write(`kubegrade: watch ended by ${ended.signal}; what its grades made was removed.\n`);
+  return ended.exitCode;
+}
+
+/** Each check's progress line: started, what it waits for, its verdict — or, once `stopped` (watch: a newer save), that it was stopped. */
+function checkLines(progress: Progress, colour: boolean, stopped?: AbortSignal): CheckProgress {
   const c = pc.createColors(colour);
   const active = new Map<string, ActiveStep>();
   return {
     started: (check) => {
-      active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
+      if (!stopped?.aborted) active.set(check.id, progress.begin(`${check.id}: ${check.title}`));
     },
     waiting: (id, detail) => active.get(id)?.update(detail),
     finished: (result: CheckResult) => {
       const mark = { passed: c.green("✓"), failed: c.red("✗"), error: c.magenta("!"), skipped: c.yellow("–") }[result.status];
-      const line = `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+      const line = stopped?.aborted
+        ? `${c.yellow("↻")} ${result.id} stopped`
+        : `${mark} ${result.id} ${result.status} ${c.dim(`(${(result.durationMs / 1000).toFixed(1)} s)`)}`;
+      if (stopped?.aborted && !active.has(result.id)) return;
       const step = active.get(result.id);
       if (step) step.end({ ok: result.status === "passed", line });
       else progress.info(line);
@@ -181,13 +223,22 @@ export async function listCommand(courses: readonly string[] = []): Promise<stri
 
 export async function explainCommand(exerciseId: string, courses: readonly string[] = []): Promise<string> {
   const e = await loadExercise(exerciseId, courses);
-  const lines = [`${e.title}`, "", e.summary, "", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`];
+  const lines = [`${e.title}`, "", e.summary, ""];
+  // statefulset and service: read by the context, so by every check; required where some check requires them.
+  const required = new Set(e.checks.flatMap((c) => c.definition.params.required ?? []));
+  lines.push("Parameters every check receives:");
+  for (const row of contextParamRows(e.params)) lines.push(...paramLines({ ...row, required: required.has(row.name) }, "  "));
+  lines.push("", `Checks (${maxScore(e)} points; pass with ${e.passScore ?? maxScore(e)}):`);
+  const under = `       ${"".padEnd(18)} `;
   for (const check of e.checks) {
     const { definition } = check;
+    const params = checkParams(e, check);
     lines.push(`  ${String(check.points).padStart(3)}  ${check.id.padEnd(18)} ${definition.title}`);
-    for (const rule of definition.rules?.(checkParams(e, check)) ?? []) lines.push(`       ${"".padEnd(18)} - ${rule}`);
-    if (definition.requires.length) lines.push(`       ${"".padEnd(18)} needs: ${definition.requires.join(", ")}`);
-    if (check.hint) lines.push(`       ${"".padEnd(18)} hint: ${check.hint}`);
+    for (const rule of definition.rules?.(params) ?? []) lines.push(`${under}- ${rule}`);
+    if (definition.requires.length) lines.push(`${under}needs: ${definition.requires.join(", ")}`);
+    if (check.hint) lines.push(`${under}hint: ${check.hint}`);
+    const own = paramRows(definition.params, params).filter((row) => !(row.name in CONTEXT_PARAMS));
+    if (own.length) lines.push(`${under}parameters:`, ...own.flatMap((row) => paramLines(row, `${under}  `)));
   }
   lines.push("", `Allowed kinds: ${e.allowedKinds.join(", ")}`, `Images (any tag or digest of these): ${e.images.join(", ")}`);
   lines.push(`Time budget: ${e.timeBudgetSeconds} s (plus up to ${TIMEOUTS.clusterStartMs / 1000} s to start a cluster)`);
@@ -205,10 +256,23 @@ export function registerGradeCommands(program: Command, context: CommandContext)
     .option("--namespace <name>", "grade in this pre-created, empty namespace instead of creating one (it is emptied again afterwards, not deleted)")
     .option("--keep", "leave the namespace and the cluster in place and print how to reach them")
     .option("--timeout <seconds>", "budget for the whole grade")
+    .option("--watch", "grade again each time a file of the submission is saved, on the warm cluster: `kubegrade watch`")
     .option(...EXERCISES_OPTION, collect)
     .option("--debug", "stack traces and component logs")
     .action(async (exercise: string, dir: string, opts: GradeCliOptions) => {
       context.setExitCode(await gradeCommand(exercise, dir, opts, context));
+    });
+  const watch = program
+    .command("watch")
+    .description("grade a submission directory, then again each time one of its files is saved, until Ctrl-C (on the warm cluster unless told otherwise)")
+    .argument("<exercise>", "exercise id (see `kubegrade list`)")
+    .argument("[dir]", "submission directory", ".");
+  addClusterOptions(watch, { what: "grade", reuseByDefault: true })
+    .option("--timeout <seconds>", "budget for each grade")
+    .option(...EXERCISES_OPTION, collect)
+    .option("--debug", "stack traces and component logs")
+    .action(async (exercise: string, dir: string, opts: WatchCliOptions) => {
+      context.setExitCode(await watchCommand(exercise, dir, opts, context));
     });
   program
     .command("list")

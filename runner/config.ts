@@ -5,17 +5,32 @@ import { fileURLToPath } from "node:url";
 
 /** The Kubernetes release the kit node image is built from (the newest minor on cgroup v1). */
 export const KUBERNETES_VERSION = "v1.34.4";
+/**
+ * The kit node image as setup builds it here. Which kit node image a run uses (this one, or a
+ * course's published copy named by KUBEGRADE_NODE_IMAGE) is runner/images/node-image.ts's to say.
+ */
 export const KIT_IMAGE = `kubegrade/node:${KUBERNETES_VERSION}`;
+/** The kit node image's OCI title label: what marks an image as one. */
+export const KIT_IMAGE_TITLE = "kubegrade node";
 /** rancher/k3s at the same minor, for machines that can pull it. */
 export const K3S_IMAGE = "rancher/k3s:v1.34.4-k3s1";
 
 /** Labels on everything kubegrade starts in Docker, so it can always be found and removed. */
+/** The most nodes one kit cluster has (--nodes): each takes about 1 GB and a share of the cores. */
+export const MAX_KIT_NODES = 5;
+
 export const LABELS = {
   managed: "kubegrade.dev/managed",
   ownerPid: "kubegrade.dev/owner-pid",
   ownerHost: "kubegrade.dev/owner-host",
   warm: "kubegrade.dev/warm",
+  /** "worker" on the further nodes of a kit cluster of several; absent or "control-plane" on its first. */
+  role: "kubegrade.dev/node-role",
+  /** The same random id on every node of one kit cluster. */
+  cluster: "kubegrade.dev/cluster",
   inputs: "kubegrade.dev/inputs",
+  /** On the kit node image: the hash of the sources it was built from, whoever built it (images/node-image.ts). */
+  recipe: "kubegrade.dev/recipe",
 } as const;
 
 /**
@@ -86,6 +101,12 @@ export const TIMEOUTS = {
   namespaceHeldMs: 15 * 60_000,
   /** The kit's registry served from a throwaway container (images push, loading images into k3s). */
   registryReadyMs: 30_000,
+  /**
+   * A grade stopped by its caller (Ctrl-C, or a newer save under `watch`): how long the step
+   * under way gets to end (every wait takes the signal) before what the grade made is released;
+   * whatever that step still makes later is released as soon as it is made.
+   */
+  gradeStopMs: 10_000,
   /** After Ctrl-C / SIGTERM: time to unwind and remove what a run started before exiting anyway. */
   interruptGraceMs: 90_000,
 } as const;

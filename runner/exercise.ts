@@ -14,10 +14,11 @@ import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:pa
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { CONTEXT_PARAMS, type CheckDefinition } from "../checks/api.ts";
-import { DECLARATIVE_SHAPES, declarativeCheck, type DeclarativeEntry } from "../checks/declarative.ts";
+import { DECLARATIVE_SHAPES, declarativeCheck, placeholderProblems, type DeclarativeEntry } from "../checks/declarative.ts";
 import { CHECKS } from "../checks/index.ts";
 import { cacheDir, PROJECT_ROOT } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { checkLabel, exercisePlace, ordinal, wordSchemaErrors, type SchemaError } from "./exercise-errors.ts";
 import { didYouMean } from "./util/nearest.ts";
 
 export interface ExerciseCheck extends Omit<DeclarativeEntry, "id"> {
@@ -134,7 +135,7 @@ function catalog(courses: readonly string[]): Map<string, { dir: string; course?
   return found;
 }
 
-type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 const require = createRequire(import.meta.url);
 let ajvInstance: Ajv2020 | undefined;
@@ -191,20 +192,29 @@ function validateOnce(schema: unknown, data: unknown, validate: () => boolean): 
   return valid;
 }
 
-function problemsOf(validator: Validator, root: string): string[] {
-  return (validator.errors ?? []).map((e) => `${root}${e.instancePath.replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
+let definitionSchema: object | undefined;
+/**
+ * exercise.schema.json, less the parameters it lists for editors: each parameter is validated
+ * against the schema of each check that reads it (validateCheckParams), so that a course's check
+ * module may read a name a built-in check reads differently.
+ */
+function definitionSchemaForLoad(): object {
+  const schema = JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as { properties: { params: Record<string, unknown> } };
+  const { properties: _, ...params } = schema.properties.params;
+  schema.properties.params = params;
+  return schema;
 }
 
-let definitionSchema: object | undefined;
 function validateDefinition(data: unknown, file: string): void {
-  definitionSchema ??= JSON.parse(readFileSync(join(EXERCISES_DIR, "exercise.schema.json"), "utf8")) as object;
+  definitionSchema ??= definitionSchemaForLoad();
   const schema = definitionSchema;
   const valid = validateOnce(schema, data, () => {
     definitionValidator ??= ajv().compile(schema) as Validator;
     return definitionValidator(data);
   });
   if (!valid) {
-    throw new UsageError(`${file} is not a valid exercise definition: ${problemsOf(definitionValidator as Validator, "").join("; ")}`);
+    const problems = wordSchemaErrors(definitionValidator?.errors ?? [], data, schema, exercisePlace(data));
+    throw new UsageError(`${file} is not a valid exercise definition: ${problems.join("; ")}`);
   }
 }
 
@@ -221,20 +231,22 @@ function acceptedParams(definition: CheckDefinition<unknown>): string[] {
 export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "params" | "checks">, file: string): void {
   const problems: string[] = [];
   const named: CheckDefinition<unknown>[] = [];
-  for (const config of exercise.checks) {
+  exercise.checks.forEach((config, index) => {
     const definition = config.definition;
     named.push(definition);
     for (const key of Object.keys(config.params ?? {})) {
       if (!acceptedParams(definition).includes(key)) {
-        problems.push(`check ${config.id}: unknown parameter ${key}${didYouMean(key, acceptedParams(definition))}; it reads ${acceptedParams(definition).join(", ")}`);
+        problems.push(`${checkLabel(config.id, index)}: unknown parameter ${key}${didYouMean(key, acceptedParams(definition))}; it reads ${acceptedParams(definition).join(", ")}`);
       }
     }
-  }
+  });
   const readByAny = new Set(named.flatMap(acceptedParams));
   for (const key of Object.keys(exercise.params ?? {})) {
-    if (!readByAny.has(key)) problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}`);
+    if (readByAny.has(key)) continue;
+    const elsewhere = [...CHECKS.values()].filter((c) => key in c.params.properties).map((c) => c.id);
+    problems.push(`parameter ${key} is read by none of its checks${didYouMean(key, readByAny)}${elsewhere.length ? ` (${elsewhere.join(", ")} read${elsewhere.length === 1 ? "s" : ""} it)` : ""}`);
   }
-  for (const config of exercise.checks) {
+  exercise.checks.forEach((config, index) => {
     const definition = config.definition;
     const accepted = acceptedParams(definition);
     const merged = Object.fromEntries(Object.entries({ ...exercise.params, ...config.params }).filter(([k]) => accepted.includes(k)));
@@ -246,14 +258,14 @@ export function validateCheckParams(exercise: Pick<ExerciseDefinition, "id" | "p
       return validator(merged);
     });
     if (!valid) {
-      for (const e of validator?.errors ?? []) {
-        const missing = (e as { params?: { missingProperty?: string } }).params?.missingProperty;
-        problems.push(missing
-          ? `check ${config.id}: parameter ${missing} is required (in params or in the check's own params)`
-          : `check ${config.id}: parameter ${e.instancePath.slice(1).replaceAll("/", ".")} ${e.message ?? "is not valid"}`);
-      }
+      const errors = validator?.errors ?? [];
+      const label = checkLabel(config.id, index);
+      const missing = errors.filter((e) => e.keyword === "required" && e.instancePath === "");
+      for (const e of missing) problems.push(`${label}: parameter ${String(e.params?.missingProperty)} is required (in params or in the check's own params)`);
+      const rest = errors.filter((e) => !missing.includes(e));
+      problems.push(...wordSchemaErrors(rest, merged, schema, (segments) => ({ subject: label, path: segments }), "parameter "));
     }
-  }
+  });
   if (problems.length) throw new UsageError(`${file}: exercise ${exercise.id}: ${problems.join("; ")}`);
 }
 
@@ -307,21 +319,34 @@ async function importCheckModule(exerciseDir: string, module: string, file: stri
 
 type RawCheck = Omit<ExerciseCheck, "definition">;
 
+/** A declarative entry's placeholders that have no value where they are, in words. */
+function placeholderMistakes(entry: DeclarativeEntry, label: string): string[] {
+  return placeholderProblems(entry).map((p) => {
+    const why = p.notPerPod
+      ? `which has no value there: ${entry.object ? "an object check" : "a command in the probe pod"} runs once, not per pod ({pod} and {ordinal} have values only in http checks and in commands run in pods)`
+      : `which is not a placeholder${didYouMean(p.name, p.allowed).replace(/did you mean (\S+)\?/, "did you mean {$1}?")}`;
+    return `${label}: \`${p.field}\` names {${p.name}}, ${why}; it may name ${p.allowed.map((n) => `{${n}}`).join(", ")}`;
+  });
+}
+
 /** The check an entry runs: a course module, a declarative check, or a built-in one. */
-async function resolveCheck(entry: RawCheck, dir: string, file: string): Promise<CheckDefinition<unknown> | string> {
+async function resolveCheck(entry: RawCheck, index: number, dir: string, file: string): Promise<CheckDefinition<unknown> | string[]> {
+  const label = checkLabel(entry.id, index);
   const shapes = [...(entry.module ? ["module"] : []), ...DECLARATIVE_SHAPES.filter((k) => entry[k] !== undefined)];
-  if (shapes.length > 1) return `check ${entry.id}: give one of module, object, command or http, not ${shapes.join(" and ")}`;
+  if (shapes.length > 1) return [`${label}: give one of module, object, command or http, not ${shapes.join(" and ")}`];
   if (entry.module) {
     const check = await importCheckModule(dir, entry.module, file);
-    if (check.id !== entry.id) return `check ${entry.id}: its module ${entry.module} defines check ${check.id}; name the entry by that id`;
-    if (CHECKS.has(entry.id)) return `check ${entry.id}: module ${entry.module} has the id of a built-in check; give it another id`;
+    if (check.id !== entry.id) return [`${label}: its module ${entry.module} defines check ${check.id}; name the entry by that id`];
+    if (CHECKS.has(entry.id)) return [`${label}: module ${entry.module} has the id of a built-in check; give it another id`];
     return check;
   }
   if (shapes.length === 1) {
-    if (CHECKS.has(entry.id)) return `check ${entry.id}: a declarative check cannot take a built-in check's id; give it another id`;
+    if (CHECKS.has(entry.id)) return [`${label}: a declarative check cannot take a built-in check's id; give it another id`];
+    const mistakes = placeholderMistakes(entry, label);
+    if (mistakes.length) return mistakes;
     return declarativeCheck({ ...entry, id: entry.id } as DeclarativeEntry) as CheckDefinition<unknown>;
   }
-  return CHECKS.get(entry.id) ?? `check ${entry.id} does not exist${didYouMean(entry.id, CHECKS.keys())} (or give it a module, object, command or http)`;
+  return CHECKS.get(entry.id) ?? [`${label} does not exist${didYouMean(entry.id, CHECKS.keys())} (or give it a module, object, command or http)`];
 }
 
 export async function loadExercise(id: string, courses: readonly string[] = []): Promise<ExerciseDefinition> {
@@ -343,15 +368,16 @@ export async function loadExercise(id: string, courses: readonly string[] = []):
   if (raw.id !== id) throw new UsageError(`${file}: id ${raw.id} does not match its folder ${id}`);
   const problems: string[] = [];
   const checks: ExerciseCheck[] = [];
-  for (const entry of raw.checks) {
-    const definition = await resolveCheck(entry, dir, file);
-    if (typeof definition === "string") problems.push(definition);
+  for (const [index, entry] of raw.checks.entries()) {
+    const definition = await resolveCheck(entry, index, dir, file);
+    if (Array.isArray(definition)) problems.push(...definition);
     else checks.push({ ...entry, definition });
   }
-  const seen = new Set<string>();
-  for (const entry of raw.checks) {
-    if (seen.has(entry.id)) problems.push(`check ${entry.id} is named twice`);
-    seen.add(entry.id);
+  const seen = new Map<string, number>();
+  for (const [index, entry] of raw.checks.entries()) {
+    const first = seen.get(entry.id);
+    if (first !== undefined) problems.push(`${checkLabel(entry.id, index)} has the id of the ${ordinal(first + 1)}: each check needs an id of its own`);
+    else seen.set(entry.id, index);
   }
   if (problems.length) throw new UsageError(`${file}: exercise ${id}: ${problems.join("; ")}`);
   const definition: ExerciseDefinition = { ...raw, checks, dir, ...(where.course ? { course: where.course } : {}) };

@@ -8,7 +8,7 @@
  * may not create namespaces: checked (Pod Security label, empty), furnished the same way,
  * and emptied again at the end — the namespace itself stays.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, PolicyV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import { GRADER_NAMES, LABELS, TIMEOUTS } from "./config.ts";
 import { UsageError, errorMessage } from "./errors.ts";
@@ -28,8 +28,14 @@ export function podSecurityLevel(exercise: ExerciseDefinition): "baseline" | "pr
 
 export interface GradingNamespace {
   name: string;
-  /** Access confined to the namespace (the ClusterRole "edit" bound inside it). */
-  submitter: KubeConfig;
+  /**
+   * Runs `apply` as the submission's identity, kubegrade-submitter, with the ClusterRole "edit"
+   * bound inside the namespace — bound only while an apply runs. Between applies no account of
+   * the namespace may change anything, so nothing holding that account's rights is left for a
+   * submission to reach, and the grader's probe pod (which in a pre-created namespace runs
+   * beside the submission's pods) is out of every account's reach.
+   */
+  asSubmitter<T>(apply: (submitter: KubeConfig) => Promise<T>): Promise<T>;
   remove(): Promise<void>;
   /** A pre-created namespace's hold (namespace-lock.ts): lost() says when another grade took it over. */
   lock?: HeldLock;
@@ -83,8 +89,8 @@ export async function createGradingNamespace(
     await core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => {});
   };
   try {
-    const submitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
-    return { name, submitter, remove };
+    const asSubmitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
+    return { name, asSubmitter, remove };
   } catch (error) {
     await remove().catch(() => {});
     throw error;
@@ -124,9 +130,15 @@ export async function createInstrumentNamespace(admin: KubeConfig, grading: stri
 /**
  * What every grade puts in its namespace, created or pre-created: the ResourceQuota and
  * LimitRange "kubegrade" from the exercise, the ServiceAccount the submission is applied as
- * with the ClusterRole "edit" bound inside the namespace, and a short-lived token of it.
+ * and a short-lived token of it; the ClusterRole "edit" is bound to it inside the namespace
+ * only while an apply runs (GradingNamespace.asSubmitter).
  */
-async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition, name: string, deadlineMs: number): Promise<KubeConfig> {
+async function furnishNamespace(
+  admin: KubeConfig,
+  exercise: ExerciseDefinition,
+  name: string,
+  deadlineMs: number,
+): Promise<GradingNamespace["asSubmitter"]> {
   const core = admin.makeApiClient(CoreV1Api);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   const options = { deadlineMs };
@@ -142,14 +154,6 @@ async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition,
   });
   // Its token is made for the grader below, never mounted into a pod (validate.ts refuses pods naming it).
   await core.createNamespacedServiceAccount({ namespace: name, body: { metadata: { name: SUBMITTER }, automountServiceAccountToken: false } });
-  await rbac.createNamespacedRoleBinding({
-    namespace: name,
-    body: {
-      metadata: { name: SUBMITTER },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
-      subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace: name }],
-    },
-  });
   // Until the quota controller has filled in the quota's status, admission refuses every
   // pod ("status unknown for quota") and the StatefulSet controller backs off for long.
   await waitUntil(`ResourceQuota kubegrade in ${name} computed`, options.deadlineMs, async () => {
@@ -171,7 +175,51 @@ async function furnishNamespace(admin: KubeConfig, exercise: ExerciseDefinition,
     contexts: [{ name: "submitter", cluster: cluster.name, user: SUBMITTER, namespace: name }],
     currentContext: "submitter",
   });
-  return submitter;
+  return submitterRights(rbac, submitter, name, deadlineMs);
+}
+
+/**
+ * The "edit" binding of kubegrade-submitter, made for each apply (several at once share it)
+ * and removed after: the API server's authorizer has it once the account's own access review
+ * (SelfSubjectAccessReview, which every account may ask) says so.
+ */
+function submitterRights(rbac: RbacAuthorizationV1Api, submitter: KubeConfig, namespace: string, deadlineMs: number): GradingNamespace["asSubmitter"] {
+  const self = submitter.makeApiClient(AuthorizationV1Api);
+  let holders = 0;
+  let granted: Promise<void> | undefined;
+  const grant = async () => {
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: SUBMITTER },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+        subjects: [{ kind: "ServiceAccount", name: SUBMITTER, namespace }],
+      },
+    }).catch((error: unknown) => {
+      if (code(error) !== 409) throw error;
+    });
+    await waitUntil(`the rights of ${SUBMITTER} in ${namespace} in effect`, deadlineMs, async () => {
+      const review = await self.createSelfSubjectAccessReview({
+        body: { spec: { resourceAttributes: { namespace, verb: "create", group: "apps", resource: "statefulsets" } } },
+      });
+      return review.status?.allowed ? true : { pending: "not yet" };
+    }, { intervalMs: 20, maxIntervalMs: 200 });
+  };
+  return async (apply) => {
+    holders++;
+    try {
+      granted ??= grant();
+      await granted;
+      return await apply(submitter);
+    } finally {
+      if (--holders === 0) {
+        granted = undefined;
+        await rbac.deleteNamespacedRoleBinding({ name: SUBMITTER, namespace }).catch((error: unknown) => {
+          if (code(error) !== 404) throw error;
+        });
+      }
+    }
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -498,8 +546,8 @@ export async function usePreCreatedNamespace(
     await admin.makeApiClient(CoreV1Api).deleteCollectionNamespacedEvent({ namespace: name }).catch((error: unknown) => {
       throw forbidden(error, name, "deletecollection events");
     });
-    const submitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
-    return { name, submitter, remove, cleaned, lock: held, ...(tookOver ? { tookOver } : {}) };
+    const asSubmitter = await furnishNamespace(admin, exercise, name, options.deadlineMs);
+    return { name, asSubmitter, remove, cleaned, lock: held, ...(tookOver ? { tookOver } : {}) };
   } catch (error) {
     await remove().catch(() => {});
     throw error instanceof NamespaceNotUsable ? error : forbiddenAnywhere(error, name);

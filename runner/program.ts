@@ -13,6 +13,7 @@ import { registerGradeCommands } from "./commands.ts";
 import { registerBatchCommands } from "./commands-batch.ts";
 import { registerExerciseCommands } from "./commands-exercise.ts";
 import { registerImageCommands } from "./commands-images.ts";
+import { NODE_IMAGE_OPTION, NODES_OPTION, withNodeImage } from "./cluster-cli.ts";
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   let debug = argv.includes("--debug");
@@ -30,14 +31,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   program
     .command("setup")
-    .description("install and start Docker if needed, build the kit node image (idempotent)")
+    .description("install and start Docker if needed, build the kit node image — or pull the course's (--node-image) — (idempotent)")
     .option("--kit", "build the offline kit node image even where rancher/k3s can be pulled")
     .option("--rebuild", "rebuild the node image even if its inputs are unchanged")
+    .option(...NODE_IMAGE_OPTION)
     .option("--debug", "stack traces on errors")
-    .action(async (opts: { rebuild?: boolean; kit?: boolean }) => {
+    .action(async (opts: { rebuild?: boolean; kit?: boolean; nodeImage?: string }) => {
       const progress = createProgress({ env });
       const { setup } = await import("./setup/setup.ts");
-      const result = await setup({ progress, rebuild: opts.rebuild, kit: opts.kit, env });
+      const result = await setup({ progress, rebuild: opts.rebuild, kit: opts.kit, env: withNodeImage(opts, env) });
       const what = result.node ? `${result.node.image} ${result.node.built ? "built" : "already up to date"}` : `${result.pulled} pulled`;
       progress.info(`Setup done in ${(result.durationMs / 1000).toFixed(1)} s: ${what}.`);
     });
@@ -46,11 +48,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   cluster
     .command("start")
     .description("start a kit cluster and keep it running; `grade --reuse` uses it")
+    .option(...NODES_OPTION)
+    .option(...NODE_IMAGE_OPTION)
     .option("--debug", "stack traces on errors")
-    .action(async () => {
+    .action(async (opts: { nodes?: string; nodeImage?: string }) => {
       const progress = createProgress({ env });
-      const { startWarmCluster, warmKubeconfigPath } = await import("./cluster/index.ts");
-      const c = await startWarmCluster(progress, env);
+      const { parseNodes, startWarmCluster, warmKubeconfigPath } = await import("./cluster/index.ts");
+      const c = await startWarmCluster(progress, withNodeImage(opts, env), parseNodes(opts.nodes, "--nodes"));
       const path = warmKubeconfigPath(env);
       process.stdout.write(`Warm cluster ready: ${c.description}\nKubernetes ${c.kubernetesVersion}\nkubectl access: export KUBECONFIG=${path}\n`);
     });
@@ -74,7 +78,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return;
       }
       for (const c of managed) {
-        process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}  ${c.image}\n`);
+        process.stdout.write(`${c.id}  ${c.state.padEnd(8)} ${c.warm ? "warm" : `run of pid ${c.ownerPid ?? "?"}`}${c.worker ? " (worker)" : ""}  ${c.image}\n`);
       }
       if (managed.some((c) => c.warm && c.state === "running")) {
         const warm = await warmCluster(createProgress({ env, quiet: true }), { startIfMissing: false, env });

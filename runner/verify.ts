@@ -23,6 +23,7 @@ import { WORKLOAD_IMAGES } from "./workload-images.ts";
 import type { GradeReport } from "./report/model.ts";
 import { imageVerdict } from "./submission/images.ts";
 import { createProgress } from "./util/progress.ts";
+import { didYouMean } from "./util/nearest.ts";
 
 /** What a fixture must get (expected.yaml). */
 export interface Expected {
@@ -33,8 +34,12 @@ export interface Expected {
   refusals?: string[];
   /** Refused by the API server at apply (after the cluster started), not by the validator. */
   refusedByApiServer?: boolean;
-  /** Every check's status; absent: only the exit code is compared. */
+  /** Every check's status; absent: only the exit code (and `fails`/`passes`) is compared. */
   verdicts?: Record<string, string>;
+  /** Checks that must fail, the others left free (beside `exitCode`; not with `verdicts`). */
+  fails?: string[];
+  /** Checks that must pass, the others left free (beside `exitCode`; not with `verdicts`). */
+  passes?: string[];
   /** A phrase each named check's feedback must contain. */
   feedback?: Record<string, string>;
   /** Phrases the report's notes must contain: what was adapted. */
@@ -91,9 +96,59 @@ function refusalText(report: GradeReport): string {
     .join("\n");
 }
 
+const EXPECTED_KEYS = ["description", "exitCode", "refused", "refusals", "refusedByApiServer", "verdicts", "fails", "passes", "feedback", "notes", "maxSeconds"];
+const STATUSES = ["passed", "failed", "error", "skipped"];
+
+/**
+ * What is wrong with an expected.yaml itself, before any grade: properties it does not know,
+ * `verdicts` beside `fails`/`passes`, a check in both lists, and check ids the exercise does
+ * not have — each with the nearest valid name (pure: unit-testable).
+ */
+export function expectedProblems(expected: Expected, exercise: Pick<ExerciseDefinition, "checks">): string[] {
+  const problems: string[] = [];
+  const ids = exercise.checks.map((c) => c.id);
+  for (const key of Object.keys(expected)) {
+    if (!EXPECTED_KEYS.includes(key)) problems.push(`expected.yaml has no property \`${key}\`${didYouMean(key, EXPECTED_KEYS)}`);
+  }
+  const lists = { fails: expected.fails, passes: expected.passes };
+  for (const [key, list] of Object.entries(lists)) {
+    if (list !== undefined && !(Array.isArray(list) && list.every((id) => typeof id === "string"))) problems.push(`expected.yaml: \`${key}\` must be a list of check ids, as in ${key}: [${ids[0] ?? "check-id"}]`);
+  }
+  if (expected.maxSeconds !== undefined && !(typeof expected.maxSeconds === "number" && expected.maxSeconds > 0)) {
+    problems.push("expected.yaml: `maxSeconds` must be a number of seconds above 0, as in maxSeconds: 30");
+  }
+  if (expected.verdicts && (expected.fails || expected.passes)) {
+    problems.push("expected.yaml: give `verdicts` (every check pinned) or `fails`/`passes` (only these pinned, the others free), not both");
+  }
+  const named: [string, string[]][] = [
+    ["verdicts", Object.keys(expected.verdicts ?? {})],
+    ["fails", Array.isArray(expected.fails) ? expected.fails : []],
+    ["passes", Array.isArray(expected.passes) ? expected.passes : []],
+    ["feedback", Object.keys(expected.feedback ?? {})],
+  ];
+  for (const [key, list] of named) {
+    for (const id of list) {
+      if (!ids.includes(String(id))) problems.push(`expected.yaml: \`${key}\` names ${String(id)}, which the exercise does not check${didYouMean(String(id), ids)}`);
+    }
+  }
+  for (const id of lists.fails ?? []) if (lists.passes?.includes(id)) problems.push(`expected.yaml: ${id} is in both \`fails\` and \`passes\``);
+  for (const [id, status] of Object.entries(expected.verdicts ?? {})) {
+    if (!STATUSES.includes(String(status))) problems.push(`expected.yaml: \`verdicts.${id}\` is ${JSON.stringify(status)}, not one of ${STATUSES.join(", ")}${didYouMean(String(status), STATUSES)}`);
+  }
+  return problems;
+}
+
+/** The status the fixture pins for a check, if any: from `verdicts`, `fails` or `passes`. */
+function pinned(expected: Expected, id: string): string | undefined {
+  if (expected.verdicts) return expected.verdicts[id];
+  if (expected.fails?.includes(id)) return "failed";
+  if (expected.passes?.includes(id)) return "passed";
+  return undefined;
+}
+
 /** What a report got that its expected.yaml does not say (pure: unit-testable). */
 export function compareWithExpected(report: GradeReport, expected: Expected, name: string, exercise: Pick<ExerciseDefinition, "checks">): string[] {
-  const problems: string[] = [];
+  const problems = expectedProblems(expected, exercise);
   if (report.infrastructureError !== undefined) return [`the grader or the cluster failed: ${report.infrastructureError}`];
   const code = exitCodeForReport(report);
   const summary = report.checks.filter((c) => c.status !== "passed").map((c) => `${c.id} ${c.status}: ${c.feedback[0] ?? ""}`).join("; ");
@@ -105,14 +160,15 @@ export function compareWithExpected(report: GradeReport, expected: Expected, nam
     for (const phrase of expected.refusals ?? []) if (!refusalText(report).includes(phrase)) problems.push(`no refusal says "${phrase}"`);
     return problems;
   }
-  if (expected.verdicts) {
-    for (const check of exercise.checks) {
-      const got = report.checks.find((c) => c.id === check.id)?.status;
-      const want = expected.verdicts[check.id];
-      if (want === undefined) problems.push(`expected.yaml gives no verdict for ${check.id} (got ${got})`);
-      else if (got !== want) problems.push(`${check.id}: ${got}, expected ${want}${got !== "passed" ? ` — ${report.checks.find((c) => c.id === check.id)?.feedback.join(" | ").slice(0, 300)}` : ""}`);
+  for (const check of exercise.checks) {
+    const got = report.checks.find((c) => c.id === check.id)?.status;
+    const want = pinned(expected, check.id);
+    if (want === undefined) {
+      // With `verdicts`, every check is pinned; with fails/passes (or neither), the rest are free.
+      if (expected.verdicts) problems.push(`expected.yaml gives no verdict for ${check.id} (got ${got}); pin it, or name only some checks with fails:/passes:`);
+    } else if (got !== want) {
+      problems.push(`${check.id}: ${got}, expected ${want}${got !== "passed" ? ` — ${report.checks.find((c) => c.id === check.id)?.feedback.join(" | ").slice(0, 300)}` : ""}`);
     }
-    for (const id of Object.keys(expected.verdicts)) if (!exercise.checks.some((c) => c.id === id)) problems.push(`expected.yaml names ${id}, which the exercise does not check`);
   }
   for (const [id, phrase] of Object.entries(expected.feedback ?? {})) {
     const feedback = report.checks.find((c) => c.id === id)?.feedback.join("\n") ?? "";
@@ -219,6 +275,7 @@ export async function exerciseProblems(
     );
   }
   const cases = fixtureCases(exercise);
+  for (const c of cases) problems.push(...expectedProblems(c.expected, exercise).map((p) => `${c.name}/${p}`));
   if (!cases.some((c) => c.name === "reference")) problems.push(`no reference fixture (${join(fixturesDir(exercise), "reference")}/submission and expected.yaml)`);
   if (maxScore(exercise) <= 0) problems.push("the exercise gives no points");
   return { exercise, problems };

@@ -3,7 +3,8 @@
 
 Put this file at CLASSROOM/autograders/ASSIGNMENT/autograder.py in your classroom50
 repository and give the assignment the runtime in runtime.json beside it (Node 24 on a
-hosted Ubuntu runner, whose Docker lets kubegrade start a throwaway k3s cluster).
+hosted Ubuntu runner, whose Docker lets kubegrade start a throwaway cluster: the course's
+kit node image when NODE_IMAGE is set, else k3s).
 
 The contract this follows is Classroom 50's wiki page "Advanced Autograding"
 (foundation50/classroom50, wiki/Advanced-Autograding.md, section "Contract"):
@@ -36,6 +37,9 @@ from typing import NoReturn
 EXERCISE = os.environ.get("KUBEGRADE_EXERCISE", "web")
 # What npm installs: pin the version your course tested, e.g. "kubegrade@0.2.0".
 PACKAGE = os.environ.get("KUBEGRADE_PACKAGE", "kubegrade")
+# The course's kit node image, pushed once per term with `npx kubegrade images push-node`
+# (the reference it printed): grades run on the kit pulled from it. Empty: on k3s.
+NODE_IMAGE = os.environ.get("KUBEGRADE_NODE_IMAGE", "")
 
 RESULT = Path("result.json")
 RELEASE_BODY = Path("release-body.md")
@@ -83,6 +87,8 @@ def main() -> None:
         fail(f"npm could not install {PACKAGE} (exit {install.returncode})")
 
     env = dict(os.environ)
+    if NODE_IMAGE:
+        env["KUBEGRADE_NODE_IMAGE"] = NODE_IMAGE
     when = committed_at()
     if when:
         env["KUBEGRADE_COMMITTED_AT"] = when

@@ -30,7 +30,7 @@ import { isGitUrl, resolveSource, type ResolvedSource } from "../submission/sour
 import { createProgress, type Progress } from "../util/progress.ts";
 import { chooseJobs, readCapacity, submissionFootprint, type JobsChoice } from "./capacity.ts";
 import {
-  GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, readGradebook, rowFromReport, unreadableRow,
+  GRADEBOOK_JSON, GradebookWriter, emptyGradebook, mergeGradebooks, missingFromRoster, readGradebook, rowFromReport, unreadableRow,
   writeGradebook, type RowExtras,
 } from "./gradebook.ts";
 import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
@@ -655,6 +655,8 @@ export interface MergeOptions {
   /** Results directories of the shards (each with a gradebook.json). */
   outs: readonly string[];
   into: string;
+  /** Every student of this roster must be in one of the gradebooks (`origin` names it in the message). */
+  roster?: { students: readonly BatchSubmission[]; origin: string };
 }
 
 /**
@@ -673,6 +675,7 @@ export async function mergeResults(options: MergeOptions): Promise<{ into: strin
     throw new UsageError(`gradebook merge: ${into} already holds a gradebook; name it among the inputs to merge into it`);
   }
   const { book, rowOrigin } = mergeGradebooks(inputs);
+  if (options.roster) missingFromRoster(book, options.roster.students, options.roster.origin);
   let copied = 0;
   for (const row of book.rows) {
     const origin = rowOrigin.get(row.student);

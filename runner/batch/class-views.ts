@@ -4,7 +4,8 @@
  *
  * - gradebook.html: the dashboard (dashboard.ts);
  * - similarity.csv: pairs of submissions that look alike (similarity.ts), for a person;
- * - gradebook-lms.csv: the scores shaped for Canvas's and Moodle's gradebook import.
+ * - gradebook-lms.csv: the scores shaped for Canvas's and Moodle's gradebook import;
+ * - class-summary.md: the class in Markdown, for a CI job's summary (class-summary.ts).
  *
  * The class data — each student's feedback (from their report.json) and their own manifest
  * lines (<student>/manifest-lines.json) — is kept in memory by a running batch, small
@@ -16,6 +17,7 @@ import type { GradeReport } from "../report/model.ts";
 import { writeWhole } from "../util/write-whole.ts";
 import type { StudentFeedback } from "./causes.ts";
 import { csvField, csvLine, csvText } from "./csv.ts";
+import { CLASS_SUMMARY, classSummaryMarkdown } from "./class-summary.ts";
 import { GRADEBOOK_HTML, dashboardHtml, dashboardModel, studentFeedback } from "./dashboard.ts";
 import type { Gradebook, GradebookRow } from "./gradebook-model.ts";
 import { similarPairs, similarityCsvRows, type ManifestLine, type SimilarityOptions } from "./similarity.ts";
@@ -75,12 +77,14 @@ function csvTable(rows: string[][]): string {
   return rows.map((r) => csvLine(r.map(csvText))).join("");
 }
 
-/** Writes gradebook-lms.csv, similarity.csv and gradebook.html for `book`. */
+/** Writes gradebook-lms.csv, similarity.csv, gradebook.html and class-summary.md for `book`. */
 export async function writeClassViews(dir: string, book: Gradebook, data: ClassData): Promise<void> {
   await writeWhole(join(dir, GRADEBOOK_LMS), lmsCsv(book));
   const students = new Set(book.rows.map((r) => r.student));
   const lines = new Map([...data.lines].filter(([s]) => students.has(s)));
   const pairs = similarPairs(lines, data.similarity);
   await writeWhole(join(dir, SIMILARITY_CSV), csvTable(similarityCsvRows(pairs)));
-  await writeWhole(join(dir, GRADEBOOK_HTML), dashboardHtml(dashboardModel({ book, feedback: data.feedback, pairs })));
+  const model = dashboardModel({ book, feedback: data.feedback, pairs });
+  await writeWhole(join(dir, GRADEBOOK_HTML), dashboardHtml(model));
+  await writeWhole(join(dir, CLASS_SUMMARY), classSummaryMarkdown(model));
 }

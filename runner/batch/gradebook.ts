@@ -222,6 +222,22 @@ export interface MergeInput {
  * of different versions of one), and a student found in two of them unless both rows are
  * the same grade.
  */
+/**
+ * The roster's students that no merged gradebook holds: a shard's results missing (an
+ * artifact not found, expired or not uploaded) would otherwise make a class gradebook that
+ * silently lacks them.
+ */
+export function missingFromRoster(book: Gradebook, roster: readonly { student: string }[], origin: string): void {
+  const present = new Set(book.rows.map((r) => r.student));
+  const missing = roster.map((r) => r.student).filter((s) => !present.has(s));
+  if (!missing.length) return;
+  const named = missing.length > 10 ? `${missing.slice(0, 10).join(", ")} and ${missing.length - 10} more` : missing.join(", ");
+  throw new UsageError(
+    `gradebook merge: ${missing.length} of the ${roster.length} student(s) of ${origin} are in none of the gradebooks given (${named}): ` +
+      "is a shard's results directory missing? Nothing was written",
+  );
+}
+
 export function mergeGradebooks(inputs: readonly MergeInput[]): { book: Gradebook; rowOrigin: Map<string, string> } {
   if (inputs.length === 0) throw new UsageError("gradebook merge: no gradebook given");
   const [first] = inputs;

@@ -18,7 +18,7 @@ export interface BatchSubmission {
 }
 
 /** Names the batch writes itself into the output directory. */
-const RESERVED = new Set(["gradebook.json", "gradebook.csv", "gradebook.html", "gradebook-lms.csv", "similarity.csv"]);
+const RESERVED = new Set(["gradebook.json", "gradebook.csv", "gradebook.html", "gradebook-lms.csv", "similarity.csv", "class-summary.md"]);
 const MAX_ID_LENGTH = 128;
 
 /** Why `id` cannot be a student's name (it becomes a directory), or undefined. */

@@ -6,10 +6,10 @@
  */
 import { UsageError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
-import { chooseProvider, warmProvider } from "./registry.ts";
+import { checkNodes, chooseProvider, warmProvider } from "./registry.ts";
 import type { Cluster, ClusterOptions } from "./types.ts";
 
-export { chooseProvider, parseProvider, providerNames, providersHelp } from "./registry.ts";
+export { chooseProvider, parseNodes, parseProvider, providerNames, providersHelp } from "./registry.ts";
 export type { Cluster, ClusterOptions, ProviderCapabilities } from "./types.ts";
 
 const sweepLeftovers = async () => (await import("./sweep.ts")).sweepLeftovers();
@@ -24,11 +24,13 @@ export async function obtainCluster(options: ClusterOptions): Promise<Cluster> {
 
 async function obtain(options: ClusterOptions): Promise<Cluster> {
   const named = options.provider || options.kubeconfig || (options.env ?? process.env).KUBEGRADE_CLUSTER;
-  if (options.reuse && !named) {
+  // With --nodes, the warm cluster is looked for through Docker, which knows its nodes.
+  if (options.reuse && !named && options.nodes === undefined) {
     const warm = await warmProvider().warm.kept(options.progress, options.env);
     if (warm) return warm;
   }
   const { provider, why } = await chooseProvider(options);
+  checkNodes(provider, why, options.nodes);
   if (options.reuse && provider.capabilities.startsNodes) {
     if (!provider.capabilities.keepsWarm || !provider.warm) {
       throw new UsageError(`--reuse grades on the warm cluster; the ${provider.name} provider cannot keep one (${why})`);
@@ -38,7 +40,9 @@ async function obtain(options: ClusterOptions): Promise<Cluster> {
     const swept = await sweepLeftovers();
     if (swept.length) options.progress.info(`Removed ${swept.length} node container(s) left by killed runs: ${swept.join(", ")}`);
   }
-  if (options.reuse && provider.warm) return provider.warm.get(options.progress, { startIfMissing: true, env: options.env });
+  if (options.reuse && provider.warm) {
+    return provider.warm.get(options.progress, { startIfMissing: true, env: options.env, ...(options.nodes ? { nodes: options.nodes } : {}) });
+  }
   return provider.obtain(options, why);
 }
 
@@ -72,13 +76,13 @@ export function warmKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /** The warm cluster kept between grades; a handle whose stop() leaves it running. */
-export function warmCluster(progress: Progress, options: { startIfMissing: boolean; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
+export function warmCluster(progress: Progress, options: { startIfMissing: boolean; env?: NodeJS.ProcessEnv; nodes?: number }): Promise<Cluster> {
   return warmProvider().warm.get(progress, options);
 }
 
 /** `kubegrade cluster start`: the warm cluster, started if none is running. */
-export function startWarmCluster(progress: Progress, env?: NodeJS.ProcessEnv): Promise<Cluster> {
-  return warmCluster(progress, { startIfMissing: true, env });
+export function startWarmCluster(progress: Progress, env?: NodeJS.ProcessEnv, nodes?: number): Promise<Cluster> {
+  return warmCluster(progress, { startIfMissing: true, env, ...(nodes ? { nodes } : {}) });
 }
 
 /** `kubegrade cluster stop`: removes the warm cluster; its short id, or undefined when none ran. */

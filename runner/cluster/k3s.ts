@@ -8,7 +8,7 @@ import { waitForClusterReady } from "./ready.ts";
 import type { ClusterParts } from "./types.ts";
 
 /** rancher/k3s through @testcontainers/k3s, for machines that can pull it. Same readiness; its handle is made by providers/k3s.ts. */
-export async function startK3sNode(options: { image?: string } = {}): Promise<ClusterParts> {
+export async function startK3sNode(options: { image?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ClusterParts> {
   const image = options.image ?? K3S_IMAGE;
   await dockerClient();
   let started;
@@ -42,7 +42,7 @@ export async function startK3sNode(options: { image?: string } = {}): Promise<Cl
       if (!family) continue;
       let load = loaded.get(family.id);
       if (!load) {
-        load = loadKitImagesInto(container, [reference], { ctr: ["k3s", "ctr"] });
+        load = loadKitImagesInto(container, [reference], { ctr: ["k3s", "ctr"], env: options.env });
         loaded.set(family.id, load);
         load.catch(() => loaded.delete(family.id));
       }

@@ -11,6 +11,8 @@ import type { ClusterParts } from "./types.ts";
 const API_PORT = 6443;
 const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
 const READY_LINE = /kubegrade-node: \[[\d.]+s\] ready$/m;
+/** A worker's line once it runs containerd and waits for the credentials the control plane issues. */
+const JOIN_WAIT_LINE = /kubegrade-node: \[[\d.]+s\] waiting for join credentials/m;
 
 /**
  * The node's writable directories, in memory, each with a ceiling: tmpfs is RAM, and an
@@ -38,7 +40,7 @@ export const NODE_TMPFS: Record<string, string> = {
  * (containerd's snapshots need a real filesystem under them, not the container's overlay).
  */
 export class KitContainer extends GenericContainer {
-  constructor(image: string = KIT_IMAGE) {
+  constructor(image: string = KIT_IMAGE, waitFor: RegExp = READY_LINE) {
     super(image);
     // Not in dockerode's HostConfig type yet; the Docker API has it since 1.41.
     (this.hostConfig as { CgroupnsMode?: string }).CgroupnsMode = "host";
@@ -46,7 +48,7 @@ export class KitContainer extends GenericContainer {
       .withPrivilegedMode()
       .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "rw" }])
       .withTmpFs(NODE_TMPFS)
-      .withWaitStrategy(Wait.forLogMessage(READY_LINE))
+      .withWaitStrategy(Wait.forLogMessage(waitFor))
       .withStartupTimeout(TIMEOUTS.clusterStartMs);
   }
 }
@@ -57,40 +59,70 @@ export interface KitStartOptions {
   warm?: boolean;
   /** Each line the node logs while starting (its named start-up steps). */
   onLog?: (line: string) => void;
+  /** Nodes in the cluster: one control plane, the rest workers (kit-nodes.ts); 1 when absent. */
+  nodes?: number;
 }
 
-/** Starts a kit node; its handle is made by the kit provider (providers/kit.ts). */
-export async function startKitNode(options: KitStartOptions = {}): Promise<ClusterParts> {
-  const image = options.image ?? KIT_IMAGE;
-  await dockerClient(); // fails with a clear message when Docker is not there
-  const labels: Record<string, string> = {
-    [LABELS.managed]: "true",
-    [LABELS.ownerHost]: hostname(),
-  };
+/** One node container of a kit cluster, as started by startNodeContainer. */
+export interface NodeStart {
+  image: string;
+  labels: Record<string, string>;
+  environment: Record<string, string>;
+  /** The log line start() waits for. */
+  waitFor?: RegExp;
+  onLog?: (line: string) => void;
+}
+
+/** The labels of every node container this process starts (warm ones outlive it). */
+export function nodeLabels(options: { warm?: boolean }): Record<string, string> {
+  const labels: Record<string, string> = { [LABELS.managed]: "true", [LABELS.ownerHost]: hostname() };
   if (options.warm) labels[LABELS.warm] = "true";
   else labels[LABELS.ownerPid] = String(process.pid);
+  return labels;
+}
 
-  const host = (await dockerClient()).info.containerRuntime.host;
-  const builder = new KitContainer(image)
-    .withLabels(labels)
-    .withEnvironment({ KUBEGRADE_API_SANS: [host, "localhost", "127.0.0.1"].join(",") })
+/** Starts one node container; a failure says why and what to do. */
+export async function startNodeContainer(start: NodeStart): Promise<StartedTestContainer> {
+  const last: string[] = [];
+  const builder = new KitContainer(start.image, start.waitFor ?? READY_LINE)
+    .withLabels(start.labels)
+    .withEnvironment(start.environment)
     .withLogConsumer((stream) => {
       stream.on("data", (chunk: Buffer | string) => {
-        for (const line of String(chunk).split("\n")) if (line.trim()) options.onLog?.(line.trim());
+        for (const line of String(chunk).split("\n")) {
+          if (!line.trim()) continue;
+          last.push(line.trim());
+          if (last.length > 12) last.shift();
+          start.onLog?.(line.trim());
+        }
       });
     });
-
-  let started: StartedTestContainer;
   try {
-    started = await builder.start();
+    return await builder.start();
   } catch (error) {
-    throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}`, {
+    // The node says why it stopped in its last lines ("FAILED: …", a component's log tail).
+    const said = last.length ? `\n  the node's last lines:\n${last.map((l) => `    ${l}`).join("\n")}` : "";
+    throw new InfrastructureError(`The kit node did not start: ${errorMessage(error)}${said}`, {
       cause: error,
-      hint: !(await imagePresent(image))
-        ? `The node image ${image} is not built here: run \`npm run setup\` first.`
+      hint: !(await imagePresent(start.image))
+        ? `The node image ${start.image} is not built here: run \`npm run setup\` first.`
         : "Run again with --debug for the node's component logs.",
     });
   }
+}
+
+export { JOIN_WAIT_LINE, READY_LINE };
+
+/** Starts a one-node kit cluster (kit-nodes.ts starts several); its handle is made by the kit provider (providers/kit.ts). */
+export async function startKitNode(options: KitStartOptions = {}): Promise<ClusterParts> {
+  const image = options.image ?? KIT_IMAGE;
+  const host = (await dockerClient()).info.containerRuntime.host; // fails with a clear message when Docker is not there
+  const started = await startNodeContainer({
+    image,
+    labels: nodeLabels(options),
+    environment: { KUBEGRADE_API_SANS: [host, "localhost", "127.0.0.1"].join(",") },
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+  });
   try {
     return await attachKitNode(started.getId(), {
       onPending: (observation) => options.onLog?.(`kubegrade-node: [cluster] waiting: ${observation}`),
@@ -104,10 +136,10 @@ export async function startKitNode(options: KitStartOptions = {}): Promise<Clust
 }
 
 /** Starts reap.ts, detached, to remove the container after this process has exited. */
-function handOffRemoval(id: string): boolean {
+export function handOffRemoval(...ids: string[]): boolean {
   const script = fileURLToPath(new URL(`./reap${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   try {
-    const child = spawn(process.execPath, [script, id], { detached: true, stdio: "ignore" });
+    const child = spawn(process.execPath, [script, ...ids], { detached: true, stdio: "ignore" });
     child.on("error", () => {}); // the sweep of the next run removes what this leaves
     child.unref();
     return child.pid !== undefined;
@@ -116,7 +148,7 @@ function handOffRemoval(id: string): boolean {
   }
 }
 
-async function stopContainer(container: StartedTestContainer): Promise<void> {
+export async function stopContainer(container: StartedTestContainer): Promise<void> {
   // SIGTERM lets the node stop its pods and remove their cgroups; then the container goes.
   await container.stop({ timeout: 10_000, remove: true, removeVolumes: true });
 }

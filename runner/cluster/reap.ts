@@ -1,5 +1,5 @@
 /**
- * `node reap.js <container id>`: removes one kit node container, started detached by the
+ * `node reap.js <container id>…`: removes kit node containers (a cluster's, workers first), started detached by the
  * grade that owned it (Cluster.handOff), so that the grade's table, report and exit code
  * do not wait the seconds a node takes to stop. The node gets SIGTERM (it kills its pods
  * and removes their cgroups), then the container and its volumes go. Output goes nowhere:
@@ -18,10 +18,9 @@ export async function reap(id: string): Promise<void> {
 }
 
 if (import.meta.main) {
-  const id = process.argv[2];
-  if (!id || !/^[0-9a-f]{12,64}$/.test(id)) process.exit(2);
-  await reap(id).then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+  const ids = process.argv.slice(2);
+  if (ids.length === 0 || !ids.every((id) => /^[0-9a-f]{12,64}$/.test(id))) process.exit(2);
+  let failed = false;
+  for (const id of ids) await reap(id).catch(() => (failed = true));
+  process.exit(failed ? 1 : 0);
 }

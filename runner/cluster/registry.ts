@@ -3,6 +3,7 @@
  * a kubeconfig given, else the kit when its image is built here, else k3s. A new provider
  * is a file in providers/ and a line here; nothing outside runner/cluster/ names one.
  */
+import { MAX_KIT_NODES } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { kitProvider } from "./providers/kit.ts";
 import { k3sProvider } from "./providers/k3s.ts";
@@ -32,6 +33,23 @@ export function providerNamed(value: string, source: string): ClusterProvider {
 export function parseProvider(value: string | undefined, source: string): string | undefined {
   if (value === undefined || value === "") return undefined;
   return providerNamed(value, source).name;
+}
+
+/** --nodes N: a whole number of nodes, 1 to MAX_KIT_NODES (exit 2 otherwise). */
+export function parseNodes(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const nodes = Number(value);
+  if (!/^\d+$/.test(value) || nodes < 1 || nodes > MAX_KIT_NODES) {
+    throw new UsageError(`${source} ${value}: a kit cluster has 1 to ${MAX_KIT_NODES} nodes`);
+  }
+  return nodes;
+}
+
+/** Refuses --nodes on a provider that cannot start several nodes. */
+export function checkNodes(provider: ClusterProvider, why: string, nodes: number | undefined): void {
+  if (nodes !== undefined && nodes > 1 && !provider.capabilities.startsSeveralNodes) {
+    throw new UsageError(`--nodes ${nodes}: the ${provider.name} provider (${why}) ${provider.capabilities.startsNodes ? "starts one node" : "grades on a cluster that already exists"}; several nodes are started by the kit (--cluster kit)`);
+  }
 }
 
 /** The provider these options ask for, and why: named (--cluster, KUBEGRADE_CLUSTER), else the first that applies. */

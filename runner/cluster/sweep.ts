@@ -27,7 +27,7 @@ export async function sweepLeftovers(): Promise<string[]> {
 }
 
 /** Containers kubegrade manages on this engine, for `cluster status`. */
-export async function listManaged(): Promise<{ id: string; image: string; state: string; warm: boolean; ownerPid?: string }[]> {
+export async function listManaged(): Promise<{ id: string; image: string; state: string; warm: boolean; worker: boolean; ownerPid?: string }[]> {
   const { client } = await dockerClient();
   const containers = await client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] } });
   return containers.map((c) => ({
@@ -35,6 +35,7 @@ export async function listManaged(): Promise<{ id: string; image: string; state:
     image: c.Image,
     state: c.State,
     warm: c.Labels?.[LABELS.warm] === "true",
+    worker: c.Labels?.[LABELS.role] === "worker",
     ownerPid: c.Labels?.[LABELS.ownerPid],
   }));
 }

@@ -19,6 +19,8 @@ export interface ProviderCapabilities {
   readonly keepsWarm: boolean;
   /** Starts a node of its own and removes it; false for a cluster that already exists. */
   readonly startsNodes: boolean;
+  /** Starts a cluster of several nodes (--nodes N). */
+  readonly startsSeveralNodes: boolean;
 }
 
 /** How a cluster is asked for: the command line's --cluster, --kubeconfig, --context, --reuse. */
@@ -29,6 +31,8 @@ export interface ClusterOptions {
   context?: string;
   /** Use the warm cluster kept by `kubegrade cluster start` (starting one if there is none). */
   reuse?: boolean;
+  /** Nodes of a cluster started for this run, or of the warm one when it is started (--nodes). */
+  nodes?: number;
   /** Grading in these pre-created namespaces (an existing cluster's readiness is read there). */
   namespaces?: readonly string[];
   progress: Progress;
@@ -65,7 +69,7 @@ export interface WarmClusters {
   /** Reached through what was kept of it, without the container library; undefined when that does not answer at once. */
   kept(progress: Progress, env?: NodeJS.ProcessEnv): Promise<Cluster | undefined>;
   /** Found running, or started and kept when asked to; its handle's stop() leaves it running. */
-  get(progress: Progress, options: { startIfMissing: boolean; env?: NodeJS.ProcessEnv }): Promise<Cluster>;
+  get(progress: Progress, options: { startIfMissing: boolean; env?: NodeJS.ProcessEnv; nodes?: number }): Promise<Cluster>;
   /** Removes it; its short id, or undefined when none ran. */
   stop(env?: NodeJS.ProcessEnv): Promise<string | undefined>;
   /** Where its admin kubeconfig is kept (`export KUBECONFIG=…` for kubectl). */
@@ -83,8 +87,10 @@ export interface Cluster extends AsyncDisposable {
   readonly kubernetesVersion: string;
   /** What runs it, for humans: "kit node kubegrade/node:v1.34.4 in container 1a2b3c". */
   readonly description: string;
-  /** The Docker container of the node, when the grader started (or reuses) one. */
+  /** The Docker container of the node (the control plane's), when the grader started (or reuses) one. */
   readonly containerId?: string;
+  /** Every node's container, control plane first, for a kit cluster of several nodes. */
+  readonly nodeContainerIds?: readonly string[];
   /**
    * Loads the images only the kit builds (their families, for these references) into the
    * node, once; returns every name now loaded (empty when the kit image is not here).

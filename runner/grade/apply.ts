@@ -41,7 +41,7 @@ export async function applySubmission(ns: GradingNamespace, objects: readonly Su
   for (const object of objects) {
     const body = { ...object.body, metadata: { ...(object.body.metadata as object), namespace: ns.name } } as KubernetesObject;
     try {
-      await applyObjects(ns.submitter, ns.name, [body]);
+      await ns.asSubmitter((submitter) => applyObjects(submitter, ns.name, [body]));
     } catch (error) {
       const code = (error as { code?: number }).code;
       const message = apiMessage(error);

@@ -101,7 +101,7 @@ export async function reapplyStatefulSet(scope: StatefulSetScope, label: string)
   const object = session.submission.objects.find((o) => o.kind === "StatefulSet" && o.metadata?.name === stsName);
   if (!object) throw new Error(`the submitted StatefulSet ${stsName} is not known to the grader`);
   mark(scope, label);
-  await applyObjects(session.submission.submitter, session.namespace, [object]);
+  await session.submission.asSubmitter((submitter) => applyObjects(submitter, session.namespace, [object]));
   session.podsReady = undefined;
 }
 

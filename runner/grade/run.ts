@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { clusterFault } from "../cluster/health.ts";
 import type { Cluster } from "../cluster/types.ts";
 import { cacheDir, TIMEOUTS } from "../config.ts";
-import { UsageError, errorMessage } from "../errors.ts";
+import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
 import { NamespaceObserver } from "../kube/observer.ts";
 import { Recorder } from "../recorder.ts";
 import type { GradeReport } from "../report/model.ts";
 import type { SubmittedObject } from "../submission/load.ts";
+import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import { applySubmission, inApplyOrder } from "./apply.ts";
 import { holdNamespace, type BudgetClock, type HeldNamespace } from "./namespace-lease.ts";
@@ -71,7 +72,7 @@ function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
   return {
     signal,
     checkpoint() {
-      if (signal.aborted) throw interruptedBy(undefined, signal) ?? new Error(over());
+      if (signal.aborted) throw interruptedBy(undefined, signal) ?? (budget.signal.aborted ? new Error(over()) : signal.reason);
     },
     overBudget: () => (budget.signal.aborted ? over() : undefined),
     budget: {
@@ -84,7 +85,15 @@ function limitsOf(exercise: ExerciseDefinition, options: RunOptions): Limits {
   };
 }
 
-/** Rejects once the grade is interrupted or over its budget (never resolves). */
+/** Resolves once `work` has settled, or after `deadlineMs` at the latest. */
+async function settled(work: Promise<unknown>, deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+  await Promise.race([work.then(() => {}, () => {}), deadline]);
+  clearTimeout(timer);
+}
+
+/** Rejects once the grade is interrupted, over its budget or cancelled (never resolves). */
 function whenAborted(limits: Limits): Promise<never> {
   return new Promise<never>((_, reject) => {
     const stop = () => {
@@ -109,12 +118,15 @@ class Held {
   readonly errors: string[] = [];
   clusterFailed = false;
   release(what: string, run: () => Promise<void>, where: "in the cluster" | "outside" = "in the cluster", otherwise?: () => void): void {
-    this.stack.defer(async () => {
+    const dispose = async () => {
       if (this.clusterFailed && where === "in the cluster") return otherwise?.();
       await run().catch((e: unknown) => {
         this.errors.push(`${what}: ${errorMessage(e)}`);
       });
-    });
+    };
+    // Made by a step of a stopped grade that ended after the rest was released: released now.
+    if (this.stack.disposed) void dispose();
+    else this.stack.defer(dispose);
   }
   /** The namespace: removed (or emptied and given back); only given back when the cluster failed. */
   useNamespace(what: string, held: HeldNamespace): void {
@@ -129,23 +141,32 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
   const limits = limitsOf(exercise, options);
   const held = new Held();
   const state: GradeState = {};
+  /** Why the caller cancelled the grade (RunOptions.signal, aborted for another reason than a signal). */
+  let cancelled: { reason: unknown } | undefined;
+  let grading: Promise<void> | undefined;
   try {
     state.cluster = await holdCluster(options, held, limits.signal);
     limits.checkpoint();
     report.cluster = { provider: state.cluster.provider, kubernetesVersion: state.cluster.kubernetesVersion };
     // An interruption or the budget ends the grade even where a request hangs (a paused node
     // answers nothing); what gradeOn still awaits is abandoned with the cluster.
-    await Promise.race([gradeOn(state.cluster, ready, options, { held, limits, state }), whenAborted(limits)]);
+    grading = gradeOn(state.cluster, ready, options, { held, limits, state });
+    await Promise.race([grading, whenAborted(limits)]);
   } catch (error) {
-    await failed(report, error, limits, options, state.cluster);
+    cancelled = cancellation(limits, options);
+    if (!cancelled) await failed(report, error, limits, options, state.cluster);
+    // Stopped by the caller: the step under way (a namespace being made) ends at its next wait,
+    // and what it made is released with the rest.
+    if (grading && options.signal?.aborted) await settled(grading, TIMEOUTS.gradeStopMs);
   } finally {
     limits.end();
+    const ended = report.interrupted || report.refused || cancelled;
     // Whatever the checks concluded, a cluster that stopped serving makes it no grade (score.ts).
-    const clusterDiagnosis = state.cluster && !report.interrupted && !report.refused
-      ? await clusterFault(state.cluster).catch(() => undefined)
+    const clusterDiagnosis = state.cluster && !ended
+      ? await clusterFault(state.cluster, { checksFailed: report.checks.some((c) => c.status !== "passed") }).catch(() => undefined)
       : undefined;
     // So does a pre-created namespace another grade took over meanwhile: what the checks saw was not only this grade's.
-    const lost = report.interrupted || report.refused || clusterDiagnosis ? undefined : await state.namespace?.lost();
+    const lost = ended || clusterDiagnosis ? undefined : await state.namespace?.lost();
     const diagnosis = clusterDiagnosis ?? lost;
     if (state.recorder) {
       report.timeline = state.recorder.events
@@ -159,7 +180,18 @@ export async function runGrade(ready: ReadySubmission, options: RunOptions): Pro
     if (held.errors.length && !diagnosis) report.notes.push(`Cleanup problems: ${held.errors.join("; ")}`);
     conclude(report, exercise, started, diagnosis);
   }
+  if (cancelled) throw cancelled.reason;
   return report;
+}
+
+/**
+ * The caller's own reason when it cancelled the grade (`watch`: a newer save), not a signal
+ * and not the budget: the grade has no result, and run() rejects with that reason.
+ */
+function cancellation(limits: Limits, options: RunOptions): { reason: unknown } | undefined {
+  const signal = options.signal;
+  if (!signal?.aborted || interruptedBy(undefined, signal) || limits.overBudget()) return undefined;
+  return { reason: signal.reason };
 }
 
 /** What a grade obtained, as far as it got. */
@@ -236,7 +268,7 @@ async function gradeOn(
       probePodMs: TIMEOUTS.probePodMs,
     },
     signal: limits.signal,
-    submission: { objects: objects.map((o) => o.body as never), submitter: ns.submitter },
+    submission: { objects: objects.map((o) => o.body as never), asSubmitter: ns.asSubmitter },
   });
   warmUpProbe(session);
   const { runChecks } = await loadRunChecks();
@@ -262,7 +294,9 @@ async function failed(report: GradeReport, error: unknown, limits: Limits, optio
     return;
   }
   if (error instanceof UsageError) throw error;
-  infrastructureFailure(report, limits.overBudget() ?? errorMessage(error));
+  // What to do about it (an InfrastructureError's hint) goes with the cause into every report.
+  const hint = error instanceof InfrastructureError && error.hint ? ` ${error.hint}` : "";
+  infrastructureFailure(report, limits.overBudget() ?? `${errorMessage(error)}${hint}`);
   if (options.debug && error instanceof Error && error.stack) report.notes.push(error.stack);
   if (options.debug && cluster) {
     const logs = await cluster.componentLogs().catch((e: unknown) => `(component logs unavailable: ${errorMessage(e)})`);

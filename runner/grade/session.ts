@@ -9,6 +9,7 @@ import type { KubeConfig, KubernetesObject, V1Pod } from "@kubernetes/client-nod
 import type { Deadlines, Requirement } from "../../checks/api.ts";
 import type { ObservationSource } from "../kube/observer.ts";
 import type { Recorder } from "../recorder.ts";
+import type { GradingNamespace } from "../namespace.ts";
 
 /** Why a prerequisite is not met. */
 export interface Unmet {
@@ -46,7 +47,7 @@ export interface GradeSession {
   readonly deadlines: Deadlines & { execMs: number; probePodMs: number };
   readonly signal?: AbortSignal;
   /** The submission as applied, and the namespace-confined identity it was applied as. */
-  readonly submission: { objects: readonly KubernetesObject[]; submitter: KubeConfig };
+  readonly submission: { objects: readonly KubernetesObject[]; asSubmitter: GradingNamespace["asSubmitter"] };
   /** Told what a long wait is waiting for ("1/3 Ready; cassandra-1 Running"), for progress. */
   onWait?: (detail: string) => void;
   /** The grader's probe pod, started once per grade: its uid, to notice it was replaced. */

@@ -48,7 +48,11 @@ export interface RunOptions {
    * (Pod Security label, empty), furnished as a created one, emptied at the end and given back.
    */
   namespaces?: NamespaceLease;
-  /** Ctrl-C / SIGTERM: the grade stops, releases what it holds and reports `interrupted`. */
+  /**
+   * Ctrl-C / SIGTERM (util/interrupt.ts): the grade stops, releases what it holds and reports
+   * `interrupted`. Aborted with any other reason (`watch`, on a newer save): the grade stops,
+   * releases what it holds, and run() rejects with that reason — there is no result.
+   */
   signal?: AbortSignal;
   /** Leave the namespace (and the cluster) in place. */
   keep?: boolean;

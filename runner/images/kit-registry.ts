@@ -8,10 +8,11 @@
  * by a killed run is swept on the next start (cluster/sweep.ts).
  */
 import { hostname } from "node:os";
-import { KIT_IMAGE, LABELS, TIMEOUTS } from "../config.ts";
+import { LABELS, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, errorMessage } from "../errors.ts";
 import { waitUntil } from "../util/wait.ts";
 import { dockerClient, imagePresent } from "../util/docker.ts";
+import { readyKitNodeImage } from "./node-image.ts";
 
 export interface KitRegistry extends AsyncDisposable {
   /** 127.0.0.1:PORT */
@@ -20,18 +21,17 @@ export interface KitRegistry extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Whether the kit node image is built here (the only place the kit-only images are). */
-export const kitImageHere = (): Promise<boolean> => imagePresent(KIT_IMAGE);
-
-export async function startKitRegistry(options: { signal?: AbortSignal } = {}): Promise<KitRegistry> {
-  if (!(await kitImageHere())) {
-    throw new InfrastructureError(`The kit node image ${KIT_IMAGE} is not built here, and the images only the kit builds are in it.`, {
-      hint: "Build it with `npx kubegrade setup --kit` (about 11 minutes the first time), then run this again.",
+/** Served from the kit node image this run uses (images/node-image.ts): the published one is pulled when absent. */
+export async function startKitRegistry(options: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<KitRegistry> {
+  const image = await readyKitNodeImage({ env: options.env, signal: options.signal });
+  if (!(await imagePresent(image))) {
+    throw new InfrastructureError(`The kit node image ${image} is not built here, and the images only the kit builds are in it.`, {
+      hint: "Build it with `npx kubegrade setup --kit` (about 11 minutes the first time), or pull the course's with KUBEGRADE_NODE_IMAGE, then run this again.",
     });
   }
   const docker = (await dockerClient()).client.container.dockerode;
   const container = await docker.createContainer({
-    Image: KIT_IMAGE,
+    Image: image,
     Entrypoint: ["/usr/bin/docker-registry"],
     Cmd: ["serve", "/etc/kubegrade/registry.yml"],
     Env: ["REGISTRY_HTTP_ADDR=0.0.0.0:5000"],

@@ -17,7 +17,8 @@ import type { StartedTestContainer } from "testcontainers";
 import { createHash } from "node:crypto";
 import { InfrastructureError } from "../errors.ts";
 import { exactReference, parseImage } from "../submission/images.ts";
-import { kitImageHere, startKitRegistry } from "./kit-registry.ts";
+import { kitNodeImageAvailable } from "./node-image.ts";
+import { startKitRegistry } from "./kit-registry.ts";
 import { kitOnlyFamily } from "./names.ts";
 
 const MANIFEST_TYPES = [
@@ -92,20 +93,22 @@ export interface LoadOptions {
   /** The ctr command in the node: `k3s ctr` in k3s. */
   ctr: readonly string[];
   signal?: AbortSignal;
+  /** Names the kit node image to read them from (KUBEGRADE_NODE_IMAGE: images/node-image.ts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Imports the kit-only images these references need into the node's containerd; returns the
- * names imported (none when the kit image is not built here: nothing to read them from).
+ * names imported (none when the kit node image is neither built here nor published: nothing to read them from).
  */
 export async function loadKitImagesInto(node: StartedTestContainer, references: readonly string[], options: LoadOptions): Promise<string[]> {
   const names = kitOnlyNames(references);
-  if (!names.length || !(await kitImageHere())) return [];
+  if (!names.length || !(await kitNodeImageAvailable(options.env))) return [];
   const work = await mkdtemp(join(tmpdir(), "kubegrade-load-"));
   try {
     const archive = join(work, "images.tar");
     {
-      await using kit = await startKitRegistry({ signal: options.signal });
+      await using kit = await startKitRegistry({ signal: options.signal, env: options.env });
       await writeOciArchive(kit.address, names, archive);
     }
     const inNode = "/tmp/kubegrade-images.tar";

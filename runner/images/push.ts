@@ -14,6 +14,7 @@
  */
 import { execa } from "execa";
 import { InfrastructureError, errorMessage } from "../errors.ts";
+import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { interruptedBy } from "../util/interrupt.ts";
 import type { Progress } from "../util/progress.ts";
 import { startKitRegistry } from "./kit-registry.ts";
@@ -25,6 +26,8 @@ export interface PushOptions {
   all?: boolean;
   progress: Progress;
   signal?: AbortSignal;
+  /** Names the kit node image to read the images from (KUBEGRADE_NODE_IMAGE: node-image.ts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Pushed {
@@ -69,7 +72,7 @@ export async function pushImages(options: PushOptions): Promise<Pushed[]> {
     });
   });
   await using held = new AsyncDisposableStack();
-  const kit = await progress.step("Serving the kit's registry from its node image", () => startKitRegistry({ signal }));
+  const kit = await progress.step("Serving the kit's registry from its node image", () => startKitRegistry({ signal, env: options.env }));
   held.use(kit);
   const pushed: Pushed[] = [];
   const plan = pushPlan(registry, options.all ?? false);

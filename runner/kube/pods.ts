@@ -80,8 +80,19 @@ export function describePod(pod: V1Pod): string {
     .map((s) => s.state?.waiting?.reason)
     .filter(Boolean);
   const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
-  const detail = waiting.length ? ` (${waiting.join(", ")})` : unscheduled ? ` (${unscheduled.message ?? "unscheduled"})` : "";
+  const detail = waiting.length ? ` (${waiting.join(", ")})` : unscheduled ? ` (${unscheduled.message ?? "unscheduled"}${volumeNodeNote(unscheduled.message)})` : "";
   return `${name} ${pod.status?.phase ?? "Pending"}${isReady(pod) ? " Ready" : ""}${detail}`;
+}
+
+/**
+ * On a cluster of several nodes with local volumes (the kit's, k3s's, kind's), a recreated pod
+ * can run only on the node its volume was made on; the scheduler says "volume node affinity
+ * conflict" for the others. What that means for the exercise, when the scheduler says it.
+ */
+export function volumeNodeNote(message: string | undefined): string {
+  if (!message || !/volume node affinity conflict/i.test(message)) return "";
+  return "; its claim's volume is a local volume, pinned to the node where it was first made: " +
+    "the pod can only run on that node, and waits for room there — a recreated StatefulSet pod returns to its volume's node";
 }
 
 /** Waits until the named pods all exist and are Ready; fails early when one cannot be. */

@@ -6,7 +6,9 @@
  * inside the node, and the start-up program in `files/`.
  *
  * Every artefact is cached under the cache directory by a hash of its inputs, and the
- * image carries the hash of all of them as a label: a second setup only checks.
+ * image carries the hash of all of them as a label: a second setup only checks. It also
+ * carries the recipe (images/node-image.ts): the hash of its sources alone, which a machine
+ * that pulls the image instead of building it compares with its own kubegrade's.
  */
 import { execa } from "execa";
 import { createHash } from "node:crypto";
@@ -14,7 +16,8 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, link, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
-import { KIT_IMAGE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.ts";
+import { KIT_IMAGE, KIT_IMAGE_TITLE, KUBERNETES_VERSION, LABELS, PROJECT_ROOT } from "../config.ts";
+import { nodeImageRecipe } from "../images/node-image.ts";
 import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
@@ -43,6 +46,12 @@ export const MIRRORED_REGISTRIES = [
   "docker.io", "registry.k8s.io", "k8s.gcr.io", "gcr.io", "quay.io", "ghcr.io", "mcr.microsoft.com",
   "public.ecr.aws", "registry.gitlab.com", "registry.ford.com",
 ];
+/**
+ * The Local Path Provisioner (the one k3s and kind ship), the default StorageClass of a kit
+ * cluster of several nodes: it makes each claim's directory on its pod's node and pins the
+ * volume there. Built from the Go module proxy like the kit binary.
+ */
+export const LOCAL_PATH_PROVISIONER = "github.com/rancher/local-path-provisioner@v0.0.30";
 const CNI_PLUGINS_KEPT = new Set(["bridge", "host-local", "loopback", "portmap"]);
 /**
  * Two constants of the kubelet that a pod's start waits on, changed in the kit's build
@@ -171,6 +180,7 @@ async function imageHash(kit: string, rootfs: string): Promise<string> {
   hash.update(JSON.stringify(WORKLOAD_IMAGES));
   hash.update(MIRRORED_REGISTRIES.join(","));
   hash.update(mirrorProxyConf());
+  hash.update(LOCAL_PATH_PROVISIONER);
   await hashTree(hash, SOURCE_DIR, (rel) => rel.startsWith("kit") || rel.startsWith("runc-wrapper"));
   return hash.digest("hex").slice(0, 16);
 }
@@ -182,6 +192,11 @@ export async function imageInputs(image: string): Promise<string | undefined> {
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
+async function imageRecipe(image: string): Promise<string | undefined> {
+  const result = await execa("docker", ["image", "inspect", "--format", `{{index .Config.Labels "${LABELS.recipe}"}}`, image], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
 export async function buildNodeImage(options: BuildOptions): Promise<BuildResult> {
   const { cacheDir, progress } = options;
   const go = await goVersion();
@@ -189,7 +204,8 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
   const rootfs = rootfsHash();
   const inputs = await imageHash(kit, rootfs);
   const present = await imageInputs(KIT_IMAGE);
-  if (present === inputs && !options.force) {
+  const recipe = await nodeImageRecipe();
+  if (present === inputs && (await imageRecipe(KIT_IMAGE)) === recipe && !options.force) {
     progress.info(`✓ node image ${KIT_IMAGE} is up to date (inputs ${inputs})`);
     return { image: KIT_IMAGE, built: false, inputs };
   }
@@ -198,10 +214,13 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
   progress.info(`Building ${KIT_IMAGE} (inputs ${inputs}${present ? `, replacing ${present}` : ""}); log: ${log.path}`);
   try {
     // The Go build is CPU-bound and debootstrap mostly waits on downloads: run them together.
-    const [kitBinary, rootfsDir] = await Promise.all([
-      progress.step("Kubernetes, etcd and CoreDNS: one multi-call binary (Go)", (update) =>
-        buildKit(cacheDir, kit, log, update),
-      ),
+    const [[kitBinary, localPathBinary], rootfsDir] = await Promise.all([
+      progress
+        .step("Kubernetes, etcd and CoreDNS: one multi-call binary (Go)", (update) => buildKit(cacheDir, kit, log, update))
+        .then(async (kitBinary) => [
+          kitBinary,
+          await progress.step("Local Path Provisioner (Go)", () => buildLocalPath(cacheDir, go, log)),
+        ]),
       progress.step("Debian root filesystem (debootstrap)", (update) => buildRootfs(cacheDir, rootfs, log, update)),
     ]);
     const registryKey = await registryHash(rootfs);
@@ -209,12 +228,27 @@ export async function buildNodeImage(options: BuildOptions): Promise<BuildResult
       buildRegistry(cacheDir, rootfsDir, registryKey, log, update),
     );
     await progress.step(`Node image ${KIT_IMAGE}`, () =>
-      assembleImage(cacheDir, { kitBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs }, log),
+      assembleImage(cacheDir, { kitBinary, localPathBinary, rootfsDir, rootfsKey: rootfs, registryDir, inputs, recipe }, log),
     );
     return { image: KIT_IMAGE, built: true, inputs };
   } finally {
     await log.close();
   }
+}
+
+async function buildLocalPath(cacheDir: string, go: string, log: BuildLog): Promise<string> {
+  const key = createHash("sha256").update(`local-path\0${go}\0${LOCAL_PATH_PROVISIONER}`).digest("hex").slice(0, 16);
+  const dir = join(cacheDir, "local-path", key);
+  const out = join(dir, "local-path-provisioner");
+  if (existsSync(out)) return out;
+  await rm(`${dir}.partial`, { recursive: true, force: true });
+  await mkdir(`${dir}.partial`, { recursive: true });
+  await log.run("go", ["install", "-trimpath", "-ldflags", "-s -w", LOCAL_PATH_PROVISIONER], {
+    env: { CGO_ENABLED: "0", GOBIN: `${dir}.partial`, GOFLAGS: "-buildvcs=false" },
+  });
+  await rm(dir, { recursive: true, force: true });
+  await rename(`${dir}.partial`, dir);
+  return out;
 }
 
 async function buildKit(cacheDir: string, key: string, log: BuildLog, update: (d: string) => void): Promise<string> {
@@ -509,7 +543,7 @@ function hostsToml(host: string): string {
 
 async function assembleImage(
   cacheDir: string,
-  parts: { kitBinary: string; rootfsDir: string; rootfsKey: string; registryDir: string; inputs: string },
+  parts: { kitBinary: string; localPathBinary: string; rootfsDir: string; rootfsKey: string; registryDir: string; inputs: string; recipe: string },
   log: BuildLog,
 ): Promise<void> {
   const context = join(cacheDir, "context");
@@ -527,6 +561,7 @@ async function assembleImage(
   await mkdir(join(context, "bin"));
   await link(parts.kitBinary, join(context, "bin/kit"));
   for (const component of KIT_COMPONENTS) await symlink("kit", join(context, "bin", component));
+  await link(parts.localPathBinary, join(context, "bin/local-path-provisioner"));
 
   await cp(parts.registryDir, join(context, "registry"), { recursive: true });
   await rm(join(context, "registry/.complete"), { force: true });
@@ -548,7 +583,7 @@ async function assembleImage(
       "COPY registry/ /var/lib/kubegrade/registry/",
       "COPY files/ /",
       `ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin KUBEGRADE_IMAGE=${KIT_IMAGE} KUBEGRADE_KUBERNETES_VERSION=${KUBERNETES_VERSION}`,
-      `LABEL ${LABELS.inputs}=${parts.inputs} org.opencontainers.image.title="kubegrade node" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
+      `LABEL ${LABELS.inputs}=${parts.inputs} ${LABELS.recipe}=${parts.recipe} org.opencontainers.image.title="${KIT_IMAGE_TITLE}" org.opencontainers.image.version=${KUBERNETES_VERSION}`,
       "STOPSIGNAL SIGTERM",
       'ENTRYPOINT ["/usr/local/bin/kubegrade-node"]',
       "",

@@ -2,7 +2,10 @@ import { execa } from "execa";
 import { join } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { cacheDir, K3S_IMAGE, KIT_IMAGE } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import { configuredNodeImage, readyKitNodeImage } from "../images/node-image.ts";
 import { buildNodeImage, type BuildResult } from "../node-image/build.ts";
+import { interruption } from "../util/interrupt.ts";
 import type { Progress } from "../util/progress.ts";
 import { ensureDockerEngine } from "./docker-engine.ts";
 import { ensureKustomizeTool } from "./kustomize.ts";
@@ -19,7 +22,7 @@ export interface SetupOptions {
 export interface SetupResult {
   /** The kit image built or checked; undefined when k3s was pulled instead. */
   node?: BuildResult;
-  /** Set when rancher/k3s could be pulled and the kit was not needed. */
+  /** Set when rancher/k3s could be pulled and the kit was not needed, or the published kit node image was pulled. */
   pulled?: string;
   durationMs: number;
   logFile: string;
@@ -27,16 +30,29 @@ export interface SetupResult {
 
 /**
  * `kubegrade setup`: a Docker engine that can run the node, and the kit node image with
- * every workload image the exercises use. Idempotent: a second run only checks.
+ * every workload image the exercises use — built here, or pulled from the course's registry
+ * when KUBEGRADE_NODE_IMAGE (--node-image) names it. Idempotent: a second run only checks.
  */
 export async function setup(options: SetupOptions): Promise<SetupResult> {
   const started = performance.now();
+  const published = configuredNodeImage(options.env);
+  if (published && (options.kit || options.rebuild)) {
+    throw new UsageError(`--kit and --rebuild build the kit node image here, and the node image ${published} is to be pulled instead (KUBEGRADE_NODE_IMAGE or --node-image)`, {
+      cause: "unset KUBEGRADE_NODE_IMAGE (and drop --node-image) to build it here, or drop --kit and --rebuild to pull it",
+    });
+  }
   const cache = cacheDir(options.env);
   await mkdir(join(cache, "logs"), { recursive: true });
   const logFile = join(cache, "logs", `setup-${new Date().toISOString().replace(/[:.]/g, "-")}.log`);
   await ensureDockerEngine(options.progress, join(cache, "build"));
   await ensureKustomizeTool(options.progress, options.env);
   await ensureClientBundle(options.progress, options.env);
+  if (published) {
+    // Pulled even when present: the course may have pushed the tag again since.
+    const image = await readyKitNodeImage({ env: options.env, progress: options.progress, signal: interruption, refresh: true });
+    options.progress.info(`✓ ${image} is this kubegrade's kit node image: grades start the kit from it (nothing is built here).`);
+    return { pulled: image, durationMs: performance.now() - started, logFile };
+  }
   const kitPresent = (await execa("docker", ["image", "inspect", KIT_IMAGE], { reject: false })).exitCode === 0;
   // Where images can be pulled, k3s is all a grade needs: build nothing unless asked (or
   // unless a kit image is already here, which then stays up to date).

@@ -25,6 +25,11 @@ export const KUSTOMIZE_LIMITS = { maxFiles: 200, maxFileBytes: 1024 * 1024, maxT
 const SOURCE = join(PROJECT_ROOT, "runner/submission/kustomize");
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "kubegrade-results"]);
 
+/** Whether kustomize may read the file at this "/"-separated path relative to the submission (submissionFiles walks the same directories). */
+export function isKustomizeInput(rel: string): boolean {
+  return rel.split("/").slice(0, -1).every((part) => !SKIPPED_DIRS.has(part));
+}
+
 /** The kustomization file at the root of dir, if there is one. */
 export async function findKustomization(dir: string): Promise<string | undefined> {
   const names = new Set((await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name));

@@ -108,3 +108,19 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     },
   };
 }
+
+/**
+ * `progress` until `signal` is aborted, then silent: a grade stopped by a newer save (`watch`)
+ * says nothing more of its own, though its last steps may still end after the next one began.
+ * Steps begun before keep their line's end, so that a spinner on a terminal stops.
+ */
+export function silencedBy(progress: Progress, signal: AbortSignal): Progress {
+  const quiet: ActiveStep = { update() {}, end() {} };
+  return {
+    info: (message) => {
+      if (!signal.aborted) progress.info(message);
+    },
+    begin: (title) => (signal.aborted ? quiet : progress.begin(title)),
+    step: (title, run) => (signal.aborted ? run(() => {}) : progress.step(title, run)),
+  };
+}

@@ -24,53 +24,13 @@ import { execa } from "execa";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { expectValid, schemaValidator } from "../unit/reporters/support.ts";
 import { sharedCluster } from "./hooks.ts";
-import { grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
-import { projectWithKubegrade } from "./package-support.ts";
-
-interface Run {
-  exitCode: number;
-  stdout: string;
-  all: string;
-}
-
-/** The environment a CI machine gives: no npm_* of the `npm test` running us, Node 24 first on PATH. */
-function machineEnv(extra: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^npm_/i.test(key) || key === "INIT_CWD") continue;
-    env[key] = value;
-  }
-  const path = (process.env.PATH ?? "").split(delimiter).filter((d) => d && !d.startsWith(PROJECT_ROOT));
-  env.PATH = [dirname(process.execPath), ...path].join(delimiter);
-  for (const [key, value] of Object.entries({ CI: "true", NO_COLOR: "1", ...extra })) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-
-async function run(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  const result = await execa(file, args, { cwd, env, extendEnv: false, reject: false, all: true, stdin: "ignore" });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all ?? "") };
-}
-
-let installed: Promise<{ project: string; dir: string }> | undefined;
-
-/**
- * kubegrade as npm installs it: this checkout packed (`npm pack`) and installed once into an
- * empty project. The templates install KUBEGRADE_PACKAGE; here that is the installed
- * package's directory (npm links it, and its compiled JavaScript runs from node_modules with
- * its dependencies beside it, as from the registry).
- */
-function installedKubegrade(): Promise<{ project: string; dir: string }> {
-  installed ??= projectWithKubegrade().then(({ project }) => ({ project, dir: join(project, "node_modules", "kubegrade") }));
-  return installed;
-}
+import { githubEnv, grantDocumentedRights, revokeDocumentedRights, type GraderRights } from "./support.ts";
+import { installedKubegrade, machineEnv, run, workflowCommands, type Run } from "./ci-support.ts";
 
 interface Workspace {
   root: string;
@@ -246,36 +206,18 @@ describe("ci templates", function () {
       env?: Record<string, string>;
     }
 
-    /** Workflow commands as the runner reads a step's stdout: `::name props::data`, none while stopped. */
-    function workflowCommands(stdout: string): { name: string; props: Record<string, string>; data: string }[] {
-      const out: { name: string; props: Record<string, string>; data: string }[] = [];
-      let stoppedBy: string | undefined;
-      const unescape = (s: string) => s.replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
-      for (const line of stdout.split("\n")) {
-        if (stoppedBy !== undefined) {
-          if (line.trim() === `::${stoppedBy}::`) stoppedBy = undefined;
-          continue;
-        }
-        const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line.trim());
-        if (!m) continue;
-        if (m[1] === "stop-commands") {
-          stoppedBy = m[3];
-          continue;
-        }
-        const props = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((p) => [p.slice(0, p.indexOf("=")), unescape(p.slice(p.indexOf("=") + 1))]));
-        out.push({ name: m[1], props, data: unescape(m[3]) });
-      }
-      return out;
-    }
-
     it("a failing submission: the job fails, the summary and JUnit are written, each error sits on the manifest line it names", async function () {
       const workflow = parse(await readFile(join(PROJECT_ROOT, "ci/github/kubegrade.yml"), "utf8")) as {
         env: Record<string, string>;
         jobs: { grade: { steps: Step[] } };
       };
       const steps = workflow.jobs.grade.steps;
-      expect(steps.map((s) => s.uses).filter(Boolean)).to.deep.equal(["actions/checkout@v4", "actions/setup-node@v4", "actions/upload-artifact@v4"]);
+      // Each at a major whose action.yml runs on Node 24 (test/unit/ci-actions.test.ts holds the table).
+      expect(steps.map((s) => s.uses).filter(Boolean)).to.deep.equal(["actions/checkout@v5", "actions/setup-node@v5", "actions/upload-artifact@v6"]);
       expect(JSON.stringify(workflow), "no retired GitHub Classroom step").to.not.include("autograding");
+      // The course's published node image when its variable is set (published-node-image.test.ts grades with it); no provider pinned over it.
+      expect(workflow.env.KUBEGRADE_NODE_IMAGE).to.equal("${{ vars.KUBEGRADE_NODE_IMAGE }}");
+      expect(workflow.env).to.not.have.property("KUBEGRADE_CLUSTER");
 
       const ws = await workspace("web/two-replicas");
       try {
@@ -284,7 +226,7 @@ describe("ci templates", function () {
         for (const f of ["package.json", "package-lock.json"]) await cp(join(project, f), join(ws.repo, f));
         const summary = join(ws.root, "step-summary.md");
         const env = machineEnv({
-          ...workflow.env,
+          ...githubEnv(workflow.env),
           KUBEGRADE_PACKAGE: ws.package,
           KUBEGRADE_CLUSTER: "kubeconfig",
           KUBECONFIG: ws.kubeconfig,
@@ -346,6 +288,9 @@ describe("ci templates", function () {
       };
       const job = pipeline.kubegrade;
       expect(job.artifacts.when).to.equal("always");
+      // Empty unless the course's CI/CD variable sets it (settings override the file); no provider pinned over it.
+      expect(job.variables.KUBEGRADE_NODE_IMAGE).to.equal("");
+      expect(job.variables).to.not.have.property("KUBEGRADE_CLUSTER");
       const ws = await workspace("web/two-replicas");
       try {
         const variables = { ...job.variables, DOCKER_HOST: undefined, DOCKER_TLS_CERTDIR: undefined };

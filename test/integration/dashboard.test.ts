@@ -18,40 +18,11 @@ import { parseCsv } from "../../runner/batch/csv.ts";
 import { PROJECT_ROOT } from "../../runner/config.ts";
 import { createProgress } from "../../runner/util/progress.ts";
 import { sharedCluster } from "./hooks.ts";
+import { withExtras } from "./support.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(PROJECT_ROOT, "test/artifacts");
 const fixture = (name: string) => join(PROJECT_ROOT, "fixtures/web", name, "submission");
-
-/** The reference solution with what one student wrote beyond the handout (a probe, resources, env). */
-function withExtras(reference: string, style: "block" | "flow"): string {
-  const extras = style === "block"
-    ? `        readinessProbe:
-          tcpSocket:
-            port: 80
-          periodSeconds: 3
-          failureThreshold: 5
-        resources:
-          requests:
-            cpu: 15m
-            memory: 20Mi
-          limits:
-            memory: 120Mi
-        env:
-        - name: GREETING
-          value: "copied, comma and all"
-        - name: MODE
-          value: curious
-`
-    : `        # my own probe!
-        env: [{value: 'copied, comma and all', name: GREETING}, {name: MODE, value: curious}]
-        resources: {limits: {memory: 120Mi}, requests: {memory: 20Mi, cpu: 15m}}
-        readinessProbe: {failureThreshold: 5, periodSeconds: 3, tcpSocket: {port: 80}}
-`;
-  const at = reference.indexOf("        ports:");
-  if (at < 0) throw new Error("the reference solution has no container ports to put the extras before");
-  return reference.slice(0, at) + extras + reference.slice(at);
-}
 
 describe("dashboard: a batch's gradebook.html in headless Chromium", function () {
   let work: string;

@@ -2,7 +2,8 @@
  * A fault of the cluster is never a grade: the grade's own node killed while a check runs
  * (as an out-of-memory kill or a Docker restart would) ends in exit 3, with no score and no
  * "not passed", the cause — the node's container exited, with its exit code — named once,
- * every report saying so in its own way, and nothing left behind. A batch whose node is
+ * every report saying so in its own way, and nothing left behind; so do a node paused past the
+ * grade's budget and a node whose disk filled up. A batch whose node is
  * killed under it starts another and grades again there what the dead one held.
  */
 import { expect } from "chai";
@@ -152,5 +153,31 @@ describe("faults of the cluster are never grades", function () {
       const { client } = await dockerClient();
       await client.container.dockerode.getContainer(id).remove({ force: true }).catch(() => {});
     }
+  });
+
+  it("the node's disk filled before the pods are recreated (data-persistence writes then): exit 3, the full disk named once, no score, nothing left", async function () {
+    // Everything /tmp (the claims' volumes) has left, taken from outside the submission.
+    const fill = async (id: string) => {
+      const { client } = await dockerClient();
+      const result = await client.container.exec(client.container.getById(id), [
+        // All but 4 MiB at once, then the rest until "no space left" (df's figure moves while pods write).
+        "sh", "-c", "fallocate -l $(( ($(df -k --output=avail /tmp | tail -n 1) - 4096) * 1024 )) /tmp/kubegrade-fault-fill " +
+          "&& { dd if=/dev/zero of=/tmp/kubegrade-fault-fill-rest bs=64k 2>/dev/null; true; }",
+      ]);
+      if (result.exitCode !== 0) throw new Error(`filling /tmp failed: ${result.output}`);
+    };
+    const json = join(dir, "disk-full.json");
+    const { result, pid } = await gradeWithFault(/pod-dns: Each pod is reachable/, fill, ["--report", `json=${json}`]);
+    const all = String(result.all);
+    expect(result.exitCode, all.slice(-3000)).to.equal(3);
+    expect(String(result.stdout), "a score was printed").to.not.match(/Total:|points|not passed/);
+    expect(String(result.stderr)).to.match(/not graded — the grader or the cluster failed \(not your submission's fault\): the node's disk is full in container \w+: \/tmp \(the claims' volumes: 100% of 2\.0 GiB used\)/);
+    expect(all.match(/the node's disk is full/g), "the cause said more than once").to.have.length(1);
+    const report = JSON.parse(await readFile(json, "utf8")) as GradeReport;
+    expect(report.infrastructureError).to.match(/the node's disk is full/);
+    await waitUntil("the full node's container removed", 60_000, async () => {
+      const left = await containersOf(pid);
+      return left.length ? { pending: `${left.length} container(s) of pid ${pid} still there` } : true;
+    });
   });
 });

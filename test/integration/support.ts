@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { objectsFromYaml } from "../../runner/kube/apply.ts";
 import { LABELS, PROJECT_ROOT } from "../../runner/config.ts";
 import { waitUntil } from "../../runner/util/wait.ts";
+import { evaluate } from "./ci-support.ts";
 
 /** A namespace for one test file, labelled like the grader's, removed by the returned function. */
 export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
@@ -23,8 +24,9 @@ export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<{ 
 }
 
 /** The kubegrade command line in a child process, as a user runs it (never rejects). */
-export function cli(args: string[], env: Record<string, string> = {}) {
+export function cli(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}) {
   return execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), ...args], {
+    ...options,
     env: { ...process.env, CI: "true", NO_COLOR: "1", ...env },
     reject: false,
     all: true,
@@ -104,4 +106,43 @@ export async function revokeDocumentedRights(admin: KubeConfig, rights: GraderRi
   await rbac.deleteClusterRole({ name: rights.readsName }).catch(() => {});
   await rbac.deleteNamespacedRoleBinding({ name: rights.dnsReadsName, namespace: "kube-system" }).catch(() => {});
   await rbac.deleteNamespacedRole({ name: rights.dnsReadsName, namespace: "kube-system" }).catch(() => {});
+}
+
+/** The reference solution with what one student wrote beyond the handout (a probe, resources, env). */
+export function withExtras(reference: string, style: "block" | "flow"): string {
+  const extras = style === "block"
+    ? `        readinessProbe:
+          tcpSocket:
+            port: 80
+          periodSeconds: 3
+          failureThreshold: 5
+        resources:
+          requests:
+            cpu: 15m
+            memory: 20Mi
+          limits:
+            memory: 120Mi
+        env:
+        - name: GREETING
+          value: "copied, comma and all"
+        - name: MODE
+          value: curious
+`
+    : `        # my own probe!
+        env: [{value: 'copied, comma and all', name: GREETING}, {name: MODE, value: curious}]
+        resources: {limits: {memory: 120Mi}, requests: {memory: 20Mi, cpu: 15m}}
+        readinessProbe: {failureThreshold: 5, periodSeconds: 3, tcpSocket: {port: 80}}
+`;
+  const at = reference.indexOf("        ports:");
+  if (at < 0) throw new Error("the reference solution has no container ports to put the extras before");
+  return reference.slice(0, at) + extras + reference.slice(at);
+}
+
+/**
+ * A workflow's `env` as GitHub evaluates it (ci-support.ts's emulation), with these repository
+ * or organization variables set (`${{ vars.NAME }}`; unset ones are empty).
+ */
+export function githubEnv(env: Record<string, unknown>, vars: Record<string, string> = {}): Record<string, string> {
+  const contexts = { github: { token: "", run_id: "1", run_attempt: 1 }, secrets: {}, vars };
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, evaluate(value, contexts)]));
 }

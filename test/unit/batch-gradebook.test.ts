@@ -10,7 +10,7 @@ import {
 } from "../../runner/batch/gradebook.ts";
 import type { Gradebook, GradebookRow } from "../../runner/batch/gradebook-model.ts";
 import { UsageError } from "../../runner/errors.ts";
-import { usageError } from "./support.ts";
+import { expectNoStackTrace, kubegradeWithoutDocker, usageError } from "./support.ts";
 import { fixture } from "./reporters/support.ts";
 
 const CHECKS = ["headless-service", "statefulset-spec", "pod-dns"];
@@ -113,7 +113,7 @@ describe("batch: gradebook files", () => {
     await writeGradebook(dir, b);
     expect(await readGradebook(dir)).to.deep.equal(b);
     expect(readFileSync(join(dir, "gradebook.csv"), "utf8")).to.equal(gradebookCsv(b));
-    expect(readdirSync(dir).sort()).to.deep.equal(["gradebook-lms.csv", "gradebook.csv", "gradebook.html", "gradebook.json", "similarity.csv"]);
+    expect(readdirSync(dir).sort()).to.deep.equal(["class-summary.md", "gradebook-lms.csv", "gradebook.csv", "gradebook.html", "gradebook.json", "similarity.csv"]);
     expect(await readGradebook(join(dir, "none"))).to.equal(undefined);
   });
 
@@ -201,6 +201,48 @@ describe("batch: gradebook merge", () => {
       let missing: unknown;
       await mergeResults({ outs: [join(root, "nothing")], into: join(root, "x") }).catch((e: unknown) => (missing = e));
       expect(missing).to.be.instanceOf(UsageError);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("the command: --out DIR like batch, --into kept as its older name; neither, or two different, is exit 2; --roster refuses a class with students missing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "kubegrade-merge-cli-"));
+    try {
+      const [s1, s2] = ["s1", "s2"].map((d) => join(root, d));
+      await writeGradebook(s1, book([row("alice")]));
+      await writeGradebook(s2, book([row("bob")]));
+      const out = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--out", join(root, "out")]);
+      expect(out.exitCode, out.all).to.equal(0);
+      expect(out.stdout).to.contain("Merged 2 gradebook(s) of exercise web: 2 student(s)");
+      expect((await readGradebook(join(root, "out")))?.rows.map((r) => r.student)).to.deep.equal(["alice", "bob"]);
+      expect(existsSync(join(root, "out", "class-summary.md"))).to.equal(true);
+
+      const into = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--into", join(root, "into")]);
+      expect(into.exitCode, into.all).to.equal(0);
+      expect(readFileSync(join(root, "into", "gradebook.json"), "utf8")).to.equal(readFileSync(join(root, "out", "gradebook.json"), "utf8"));
+
+      const same = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--out", join(root, "same"), "--into", join(root, "same")]);
+      expect(same.exitCode, same.all).to.equal(0);
+
+      const neither = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2]);
+      expect(neither.exitCode, neither.all).to.equal(2);
+      expect(neither.stderr).to.contain("--out DIR is required");
+      const two = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--out", join(root, "a"), "--into", join(root, "b")]);
+      expect(two.exitCode, two.all).to.equal(2);
+      expect(two.stderr).to.contain("name two directories");
+      for (const r of [neither, two]) expectNoStackTrace(r.all);
+
+      // --roster: a class gradebook is complete, or not written at all.
+      writeFileSync(join(root, "roster.csv"), "student,source\nalice,subs/alice\nbob,subs/bob\n");
+      const complete = await kubegradeWithoutDocker(["gradebook", "merge", s1, s2, "--roster", join(root, "roster.csv"), "--out", join(root, "complete")]);
+      expect(complete.exitCode, complete.all).to.equal(0);
+      writeFileSync(join(root, "bigger.csv"), "student,source\nalice,subs/alice\nbob,subs/bob\ncarol,subs/carol\n");
+      const lacking = await kubegradeWithoutDocker(["gradebook", "merge", s1, "--roster", join(root, "bigger.csv"), "--out", join(root, "lacking")]);
+      expect(lacking.exitCode, lacking.all).to.equal(2);
+      expect(lacking.stderr).to.contain(`2 of the 3 student(s) of ${join(root, "bigger.csv")} are in none of the gradebooks given (bob, carol)`);
+      expect(existsSync(join(root, "lacking")), "nothing written").to.equal(false);
+      expectNoStackTrace(lacking.all);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

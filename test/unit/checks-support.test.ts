@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { labelsMatch, listing, mountAt, nslookupAddresses, nslookupSections, nslookupScript, seconds } from "../../checks/support.ts";
+import { labelsMatch, listing, mountAt, volumeKind, nslookupAddresses, nslookupSections, nslookupScript, seconds } from "../../checks/support.ts";
 import { qualified } from "../../runner/node-image/build.ts";
 
 describe("check helpers", function () {
@@ -23,6 +23,15 @@ describe("check helpers", function () {
     const spec = { containers: [{ name: "a", volumeMounts: [{ name: "x", mountPath: "/data" }] }, { name: "b", volumeMounts: [{ name: "www", mountPath: "/usr/share/nginx/html/" }] }] };
     expect(mountAt(spec as never, "/usr/share/nginx/html")).to.deep.equal({ container: "b", volume: "www" });
     expect(mountAt(spec as never, "/nope")).to.equal(undefined);
+  });
+
+  it("names a volume's kind with its article: an emptyDir, a configMap", function () {
+    const spec = { containers: [], volumes: [{ name: "scratch", emptyDir: {} }, { name: "page", configMap: { name: "site" } }] };
+    const sts = { spec: { volumeClaimTemplates: [{ metadata: { name: "www" } }] } };
+    expect(volumeKind(spec as never, sts as never, "scratch")).to.equal("an emptyDir volume");
+    expect(volumeKind(spec as never, sts as never, "page")).to.equal("a configMap volume");
+    expect(volumeKind(spec as never, sts as never, "www")).to.equal("a volumeClaimTemplate");
+    expect(volumeKind(spec as never, sts as never, "nope")).to.equal("an undeclared volume");
   });
 
   it("formats times, lists and selectors for feedback", function () {

@@ -2,7 +2,7 @@
  * The documentation as a reader meets it: README.md, docs/*.md and ci/README.md.
  *
  * - Every relative link reaches a file or directory of the repository, and an `#anchor` a
- *   heading of the Markdown file it names (slugs as GitHub makes them).
+ *   heading of the Markdown file it names (slugs as GitHub makes them) or an `<a id>` in it.
  * - The README stays a first screen (at most 200 lines), links every page of docs/, and shows
  *   the two commands CI and users rely on (.ci/run runs the README's test command).
  * - Every `sh` block of the README and docs/ is either marked, on the line just before it,
@@ -77,11 +77,16 @@ function slug(heading: string): string {
   return text.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
 }
 
-/** The anchors of a Markdown file's headings, duplicates numbered as GitHub numbers them. */
+/**
+ * The anchors of a Markdown file: its headings', duplicates numbered as GitHub numbers them, and
+ * explicit HTML anchors (`<a id="…">`, which the generated docs/check-api.md puts on table rows;
+ * GitHub keeps them, prefixed, and follows a link to them).
+ */
 function anchors(file: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   for (const { text } of page(file).prose) {
+    for (const m of text.replace(/`[^`]*`/g, "").matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) result.add(m[1]);
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (!heading) continue;
     const base = slug(heading[1]);

@@ -29,23 +29,29 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
     });
     expect(e.message).to.match(/exercise web: parameter servce is read by none of its checks \(did you mean service\?\)/);
   });
+  it("an exercise parameter for a check the exercise does not name says which checks read it", function () {
+    const e = refusal((d) => {
+      d.params.scaleTo = 3;
+    });
+    expect(e.message).to.match(/parameter scaleTo is read by none of its checks \(scaling-order reads it\)/);
+  });
   it("a misspelled check parameter names the check and what it reads", function () {
     const e = refusal((d) => {
       d.checks.find((c) => c.id === "pod-dns")!.params = { htp: { port: 8080, path: "/" } };
     });
-    expect(e.message).to.match(/check pod-dns: unknown parameter htp \(did you mean http\?\); it reads statefulset, service, http/);
+    expect(e.message).to.match(/check pod-dns \(5th\): unknown parameter htp \(did you mean http\?\); it reads statefulset, service, http/);
   });
   it("a parameter of the wrong type names the check and the field", function () {
     const e = refusal((d) => {
       d.params.port = { port: "eighty" };
     });
-    expect(e.message).to.match(/check headless-service: parameter port\.port must be integer/);
+    expect(e.message).to.match(/check headless-service \(1st\): parameter `port\.port` must be a whole number, not a text \("eighty"\)/);
   });
   it("a missing required parameter is named", function () {
     const e = refusal((d) => {
       delete d.params.dataPath;
     });
-    expect(e.message).to.match(/check per-pod-storage: parameter dataPath is required/);
+    expect(e.message).to.match(/check per-pod-storage \(4th\): parameter dataPath is required/);
   });
   it("an unknown check is named with the nearest one (a course's copy of web with a typo), and kubegrade grade exits 2 before any cluster", async function () {
     this.timeout(60_000); // one CLI process, on a busy machine
@@ -56,7 +62,7 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
       await writeFile(join(course, "web-typo", "exercise.yaml"), yaml);
       const error = await loadExercise("web-typo", [course]).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(UsageError);
-      expect((error as Error).message).to.match(/exercise web-typo: check headless-servce does not exist \(did you mean headless-service\?\)/);
+      expect((error as Error).message).to.match(/exercise web-typo: check headless-servce \(1st\) does not exist \(did you mean headless-service\?\)/);
       const cli = await execa(process.execPath, [join(PROJECT_ROOT, "runner/cli.ts"), "grade", "web-typo", join(PROJECT_ROOT, "fixtures/web/reference/submission"), "--exercises", course], {
         reject: false, env: { ...process.env, KUBEGRADE_CLUSTER: "kubeconfig", KUBECONFIG: "/nonexistent" },
       });
@@ -86,7 +92,7 @@ describe("exercise parameters, checked against the checks' schemas at load", fun
         const e = refusal((d) => {
           d.params.port = { port: "eighty" };
         });
-        expect(e.message).to.match(/check headless-service: parameter port\.port must be integer/);
+        expect(e.message).to.match(/check headless-service \(1st\): parameter `port\.port` must be a whole number, not a text \("eighty"\)/);
       }
       expect(await remembered()).to.equal(passes);
     } finally {

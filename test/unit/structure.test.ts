@@ -23,7 +23,7 @@ const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   // the report model and its writers: pure functions of a GradeReport
   { layer: "report", units: ["report/"] },
   // exercise definitions and the checks they name
-  { layer: "exercise", units: ["exercise.ts"] },
+  { layer: "exercise", units: ["exercise.ts", "exercise-errors.ts", "exercise-params.ts"] },
   // a submission: load, locate, validate, its image references
   { layer: "submission", units: ["submission/"] },
   // the Kubernetes API: apply, watch, exec, pods' readiness and problems
@@ -44,6 +44,8 @@ const LAYERS: readonly { layer: string; units: readonly string[] }[] = [
   { layer: "batch", units: ["batch/"] },
   // `exercise verify`: an exercise's reference and known-bad fixtures graded
   { layer: "verify", units: ["verify.ts"] },
+  // `kubegrade watch`: a submission graded again on every save, on one kept cluster
+  { layer: "watch", units: ["watch.ts"] },
   // the commands: plain async functions over options, registered on the program
   { layer: "commands", units: ["cluster-cli.ts", "commands.ts", "commands-batch.ts", "commands-exercise.ts", "commands-images.ts"] },
   // the command line: the program, its entry point, the installed bin

@@ -4,7 +4,7 @@ import { clusterHandle, type ClusterProvider } from "../types.ts";
 export const kubeconfigProvider: ClusterProvider = {
   name: "kubeconfig",
   summary: "an existing cluster, through --kubeconfig (or KUBECONFIG) and --context",
-  capabilities: { servesKitImages: false, loadsImages: false, keepsWarm: false, startsNodes: false },
+  capabilities: { servesKitImages: false, loadsImages: false, keepsWarm: false, startsNodes: false, startsSeveralNodes: false },
   async appliesBecause(options) {
     return options.kubeconfig ? "--kubeconfig" : undefined;
   },

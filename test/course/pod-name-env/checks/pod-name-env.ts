@@ -13,7 +13,7 @@ export default defineCheck<Params>({
   requires: ["statefulset", "pods-ready"],
   params: {
     type: "object",
-    properties: { variable: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$" } },
+    properties: { variable: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "The environment variable that must hold the pod's own name." } },
     required: ["statefulset", "variable"],
   },
   destructive: false,
