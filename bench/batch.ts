@@ -1,14 +1,16 @@
 /**
- * npm run bench:batch [-- --count N] [--jobs N] [--fresh] [--heap-snapshots DIR]
+ * npm run bench:batch [-- --count N] [--jobs N] [--fresh] [--heap-snapshots DIR] [--cases a,b,…]
  *
  * Grades a class of N `web` submissions (default 20: the reference and the broken fixtures
- * mixed) in ONE batch, in this one process, as a term-long batch does: on the warm kit
+ * mixed; --cases: only these fixtures) in ONE batch, in this one process, as a term-long batch does: on the warm kit
  * cluster (`kubegrade cluster start`; started when missing, left running), or on a fresh kit
  * cluster of its own with --fresh. After every finished grade it samples the grader's
  * resident memory and its live heap after a full garbage collection, and prints:
  *
  *   - the total time, the per-submission median, false failures (a submission whose verdicts
  *     differ from its fixture's expected.yaml);
+ *   - the median time to a verdict of the passing submissions next to that of the broken ones
+ *     (a certain failure must not be waited out to a deadline), and each broken case's own;
  *   - resident memory at the first grade, the peak (the process's own maxRSS) and at the end;
  *     the live heap's growth per grade (a least-squares slope over the second half of the
  *     batch, after caches have warmed), which is what a leak looks like;
@@ -39,14 +41,15 @@ const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 
 const count = Number(flag("--count") ?? flag("--size") ?? 20);
 const jobs = flag("--jobs") === undefined ? undefined : Number(flag("--jobs"));
 const snapshots = flag("--heap-snapshots");
+const only = flag("--cases")?.split(",");
 if (!Number.isInteger(count) || count < 1) throw new Error(`--count ${flag("--count")}: a whole number of at least 1 is expected`);
 
 const fixtures = join(PROJECT_ROOT, "fixtures/web");
-const cases: { name: string; verdicts?: Record<string, string>; refused: boolean }[] = [];
+const cases: { name: string; verdicts?: Record<string, string>; refused: boolean; passes: boolean }[] = [];
 for (const name of (await readdir(fixtures)).sort()) {
-  if (!existsSync(join(fixtures, name, "expected.yaml"))) continue;
-  const expected = parse(await readFile(join(fixtures, name, "expected.yaml"), "utf8")) as { verdicts?: Record<string, string>; refused?: boolean };
-  cases.push({ name, verdicts: expected.verdicts, refused: !!expected.refused });
+  if (!existsSync(join(fixtures, name, "expected.yaml")) || (only && name !== "reference" && !only.includes(name))) continue;
+  const expected = parse(await readFile(join(fixtures, name, "expected.yaml"), "utf8")) as { verdicts?: Record<string, string>; refused?: boolean; exitCode: number };
+  cases.push({ name, verdicts: expected.verdicts, refused: !!expected.refused, passes: expected.exitCode === 0 });
 }
 // Half reference solutions, half the other cases in turn (refused ones reach no cluster, so they are few).
 const graded = cases.filter((c) => c.name !== "reference" && !c.refused);
@@ -128,6 +131,17 @@ try {
     const differs = Object.entries(c.verdicts ?? {}).some(([id, v]) => row.checks[id] !== v);
     if (differs || row.infrastructureError) falseFailures++;
   }
+  // Time to a verdict: passing submissions next to broken ones, and each broken case's own.
+  const took = (passes: boolean) => plan.flatMap((c, i) => {
+    const row = result.gradebook.rows.find((r) => r.student === submissions[i].student);
+    return !c.refused && c.passes === passes && row ? [{ name: c.name, ms: row.durationMs }] : [];
+  });
+  const medianOf = (xs: { ms: number }[]) => xs.map((x) => x.ms).sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const [passing, broken] = [took(true), took(false)];
+  process.stdout.write(
+    `time to verdict: passing median ${s(medianOf(passing))} (${passing.length}), broken median ${s(medianOf(broken))} (${broken.length}), broken slowest ${s(Math.max(0, ...broken.map((b) => b.ms)))}\n` +
+      `  broken: ${[...new Map(broken.map((b) => [b.name, b.ms])).entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${s(ms)}`).join(", ")}\n`,
+  );
   const secondHalf = samples.slice(Math.floor(samples.length / 2));
   const heapSlope = slope(secondHalf.map((x) => [x.done, x.heap]));
   const rssSlope = slope(secondHalf.map((x) => [x.done, x.rss]));

@@ -53,9 +53,46 @@
  * @packageDocumentation
  */
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
+import { AssertionError } from "chai";
 
 /** chai's assert and expect, so a course's check module needs nothing but this module. */
 export { assert, expect } from "chai";
+
+/**
+ * Asserts about an answer the cluster gave in full — an HTTP status or body, a field's value —
+ * rather than about an answer not there yet (a name that does not resolve, a refused
+ * connection): like chai's `assert(condition, message)`, with what was observed as `answer`.
+ * Inside {@link CheckContext.eventually}, once the same wrong answer has come back for 2 s
+ * (three attempts at least), retrying stops and the assertion is the check's failure: asking
+ * again would get the same answer. Assert with `assert` what is not an answer yet: that is
+ * retried until the deadline.
+ *
+ * @param condition - What must hold.
+ * @param answer - What was observed ("status 404", "body <h1>Hello</h1>"): equal answers are the same answer.
+ * @param message - The student's feedback when it does not hold.
+ * @example
+ * ```ts
+ * await ctx.eventually(`GET ${url}`, ctx.deadlines.dnsMs, async () => {
+ *   const answer = await ctx.probe(["wget", "-qO-", url]);
+ *   assert(answer.exitCode === 0, `GET ${url} failed: ${answer.stderr.trim()}`); // no answer yet: retried
+ *   assertAnswer(answer.stdout.includes(name), `body ${answer.stdout}`, `GET ${url} answered ${answer.stdout.trim()}, not from ${name}.`);
+ * });
+ * ```
+ * @group Writing a check
+ */
+export function assertAnswer(condition: unknown, answer: string, message: string): asserts condition {
+  if (!condition) throw new AssertionError(message, { answer });
+}
+
+/**
+ * The answer an {@link assertAnswer} failure carries; undefined for any other error.
+ *
+ * @group Writing a check
+ */
+export function answerOf(error: unknown): string | undefined {
+  const answer = error instanceof AssertionError ? (error as { answer?: unknown }).answer : undefined;
+  return typeof answer === "string" ? answer : undefined;
+}
 
 /**
  * Returns the definition as it is, typed by its parameters `P`: a check module's default export.
@@ -254,7 +291,8 @@ export interface CheckContext<P = Record<string, unknown>> {
   /**
    * Retries `attempt` while it fails a chai assertion, every 0.2 s growing to 1 s, until
    * `deadlineMs` has passed; then rethrows the last assertion it failed (the last mismatch
-   * seen, not "timed out"). Any other error ends it at once. `what` names the wait.
+   * seen, not "timed out"). Any other error ends it at once, and so does an
+   * {@link assertAnswer} failure that has given the same answer for 2 s. `what` names the wait.
    *
    * @param what - What is awaited, for the progress line ("web-0 answers").
    * @param deadlineMs - How long to keep trying: one of `ctx.deadlines`, or a budget of the check's own.

@@ -1,5 +1,5 @@
 import { assert } from "chai";
-import { defineCheck, type CheckContext } from "./api.ts";
+import { assertAnswer, defineCheck, type CheckContext } from "./api.ts";
 import { PARAM } from "./support.ts";
 
 interface Params {
@@ -29,6 +29,16 @@ async function inOrder<T>(names: string[], fetch: (name: string) => Promise<T>):
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   return names.map((name, i) => [name, (settled[i] as PromiseFulfilledResult<T>).value]);
+}
+
+/**
+ * The page was fetched: an answer whatever it says. An HTTP error status is nginx's answer too
+ * (stable once repeated); a failure to connect or resolve is no answer yet.
+ */
+function assertServed(answer: { ok: boolean; error: string }, message: string): void {
+  const status = /HTTP\/\d(?:\.\d)? (\d{3})/.exec(answer.error)?.[1];
+  if (status) assertAnswer(answer.ok, `status ${status}`, message);
+  else assert(answer.ok, message);
 }
 
 function explainFailure(url: string, error: string): string {
@@ -70,7 +80,7 @@ export default defineCheck<Params>({
           const answers = await inOrder([...pods.keys()], (name) =>
             ctx.eventually(`index of ${name}`, ctx.deadlines.dnsMs, async () => {
               const answer = await fetchIndex(ctx, name);
-              assert(answer.ok, explainFailure(answer.url, answer.error));
+              assertServed(answer, explainFailure(answer.url, answer.error));
               return answer;
             }),
           );
@@ -94,7 +104,7 @@ export default defineCheck<Params>({
           const answers = await inOrder([...after.keys()], (name) =>
             ctx.eventually(`index of ${name} after recreation`, ctx.deadlines.dnsMs, async () => {
               const a = await fetchIndex(ctx, name);
-              assert(a.ok, `After ${name} was recreated, ${explainFailure(a.url, a.error)}`);
+              assertServed(a, `After ${name} was recreated, ${explainFailure(a.url, a.error)}`);
               return a;
             }),
           );

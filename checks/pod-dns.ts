@@ -1,6 +1,6 @@
 import { assert } from "chai";
 import type { V1Pod } from "@kubernetes/client-node";
-import { defineCheck, type CheckContext, type CheckTest } from "./api.ts";
+import { assertAnswer, defineCheck, type CheckContext, type CheckTest } from "./api.ts";
 import { listing, nslookupAddresses, nslookupScript, nslookupSections, PARAM } from "./support.ts";
 
 interface Params {
@@ -66,8 +66,10 @@ async function listsEveryPod(ctx: CheckContext<Params>): Promise<void> {
     const missing = [...pods.entries()].filter(([, p]) => !addresses.includes(p.status?.podIP ?? "")).map(([n]) => n);
     const svc = await ctx.core.readNamespacedService({ name: service, namespace: ctx.namespace }).catch(() => undefined);
     const clusterIP = svc?.spec?.clusterIP;
-    assert(
+    // The Service's own cluster IP: its spec says so, and it will not change.
+    assertAnswer(
       !(missing.length && clusterIP && clusterIP !== "None" && addresses.includes(clusterIP)),
+      `cluster IP ${clusterIP}`,
       `${fqdn} resolves to the Service's own cluster IP ${clusterIP}, not to the pods (${listing(expected)}): ` +
         `Service ${service} is not headless. Set spec.clusterIP: None so its name lists every Ready pod.`,
     );
@@ -88,11 +90,11 @@ async function answersFromEachPod(ctx: CheckContext<Params>, http: NonNullable<P
     await ctx.eventually(`GET ${url}`, ctx.deadlines.dnsMs, async () => {
       // busybox wget crashes with -T; `timeout` bounds it instead.
       const answer = await ctx.probe(["timeout", "5", "wget", "-q", "-O", "-", url]);
-      assert(
-        answer.exitCode === 0,
-        `GET ${url} failed (${(answer.stderr || answer.stdout).trim() || `exit ${answer.exitCode}`}). The container must listen on port ${http.port}, and the pod's name must resolve.`,
-      );
-      assert(answer.stdout.includes(name), `GET ${url} answered, but not from ${name}: ${answer.stdout.trim().slice(0, 200)}`);
+      const failed = `GET ${url} failed (${(answer.stderr || answer.stdout).trim() || `exit ${answer.exitCode}`}). The container must listen on port ${http.port}, and the pod's name must resolve.`;
+      const status = /HTTP\/\d(?:\.\d)? (\d{3})/.exec(answer.stderr)?.[1];
+      if (status) assertAnswer(answer.exitCode === 0, `status ${status}`, failed);
+      else assert(answer.exitCode === 0, failed);
+      assertAnswer(answer.stdout.includes(name), `body ${answer.stdout}`, `GET ${url} answered, but not from ${name}: ${answer.stdout.trim().slice(0, 200)}`);
     });
   }
 }

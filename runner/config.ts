@@ -82,6 +82,12 @@ export const TIMEOUTS = {
   probePodMs: 60_000,
   /** DNS catching up with new pod IPs, and pods answering on their names. */
   dnsMs: 10_000,
+  /**
+   * A wrong answer given in full (checks/api.ts assertAnswer) that has not changed for this
+   * long, over this many attempts at least, is the answer: ctx.eventually stops retrying.
+   */
+  stableAnswerMs: 2_000,
+  stableAnswerTimes: 3,
   /** A StatefulSet's controller observing a change (status.observedGeneration). */
   controllerObservedMs: 30_000,
   cleanupMs: 60_000,

@@ -44,6 +44,11 @@ export interface Expected {
   feedback?: Record<string, string>;
   /** Phrases the report's notes must contain: what was adapted. */
   notes?: string[];
+  /**
+   * The grade must reach its verdict within this many seconds (the report's duration): for a
+   * broken case whose cause is certain, which must not be waited out to a deadline.
+   */
+  maxSeconds?: number;
 }
 
 export interface FixtureCase {
@@ -91,7 +96,7 @@ function refusalText(report: GradeReport): string {
     .join("\n");
 }
 
-const EXPECTED_KEYS = ["description", "exitCode", "refused", "refusals", "refusedByApiServer", "verdicts", "fails", "passes", "feedback", "notes"];
+const EXPECTED_KEYS = ["description", "exitCode", "refused", "refusals", "refusedByApiServer", "verdicts", "fails", "passes", "feedback", "notes", "maxSeconds"];
 const STATUSES = ["passed", "failed", "error", "skipped"];
 
 /**
@@ -108,6 +113,9 @@ export function expectedProblems(expected: Expected, exercise: Pick<ExerciseDefi
   const lists = { fails: expected.fails, passes: expected.passes };
   for (const [key, list] of Object.entries(lists)) {
     if (list !== undefined && !(Array.isArray(list) && list.every((id) => typeof id === "string"))) problems.push(`expected.yaml: \`${key}\` must be a list of check ids, as in ${key}: [${ids[0] ?? "check-id"}]`);
+  }
+  if (expected.maxSeconds !== undefined && !(typeof expected.maxSeconds === "number" && expected.maxSeconds > 0)) {
+    problems.push("expected.yaml: `maxSeconds` must be a number of seconds above 0, as in maxSeconds: 30");
   }
   if (expected.verdicts && (expected.fails || expected.passes)) {
     problems.push("expected.yaml: give `verdicts` (every check pinned) or `fails`/`passes` (only these pinned, the others free), not both");
@@ -165,6 +173,9 @@ export function compareWithExpected(report: GradeReport, expected: Expected, nam
   for (const [id, phrase] of Object.entries(expected.feedback ?? {})) {
     const feedback = report.checks.find((c) => c.id === id)?.feedback.join("\n") ?? "";
     if (!feedback.includes(phrase)) problems.push(`${id}'s feedback does not say "${phrase}" (it says: ${feedback.slice(0, 300) || "nothing"})`);
+  }
+  if (expected.maxSeconds !== undefined && report.durationMs > expected.maxSeconds * 1000) {
+    problems.push(`the verdict took ${(report.durationMs / 1000).toFixed(1)} s, more than the ${expected.maxSeconds} s expected.yaml allows`);
   }
   if (name === "reference" && !report.refused && report.score !== report.maxScore) problems.push(`the reference scores ${report.score}/${report.maxScore}, not full marks`);
   return problems;

@@ -15,6 +15,13 @@ export interface WorkloadImage {
   kind: "busybox" | "nginx" | "pause" | "hello-api" | "cassandra";
   /** Commands run in the image once it is assembled (a Dockerfile RUN each). */
   run?: string[];
+  /**
+   * The nslookup of busybox 1.28 instead of the busybox's own (node-image/workloads/nslookup-1.28):
+   * names resolved through the pod's search list, printed as 1.28 prints them — and, for
+   * alpine:3.8, with the line musl's resolver adds. Absent: the nslookup of the busybox the
+   * image carries (a later one, which sends a name with a dot as it is).
+   */
+  nslookup?: "busybox-1.28" | "alpine-3.8";
   /** Image references as written in manifests; the first is the display name. */
   names: string[];
   cmd: string[];
@@ -22,8 +29,10 @@ export interface WorkloadImage {
 
 export const WORKLOAD_IMAGES: WorkloadImage[] = [
   { id: "pause", kind: "pause", names: ["registry.k8s.io/pause:3.10"], cmd: ["/pause"] },
-  { id: "busybox", kind: "busybox", names: ["busybox:1.28", "busybox:latest", "busybox"], cmd: ["sh"] },
-  { id: "alpine", kind: "busybox", names: ["alpine:3.8"], cmd: ["/bin/sh"] },
+  // busybox:latest first: a busybox tag the mirror does not hold is served as a current busybox.
+  { id: "busybox", kind: "busybox", names: ["busybox:latest", "busybox"], cmd: ["sh"] },
+  { id: "busybox-1-28", kind: "busybox", names: ["busybox:1.28"], cmd: ["sh"], nslookup: "busybox-1.28" },
+  { id: "alpine", kind: "busybox", names: ["alpine:3.8"], cmd: ["/bin/sh"], nslookup: "alpine-3.8" },
   {
     id: "nginx-slim",
     kind: "nginx",

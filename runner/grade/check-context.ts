@@ -7,7 +7,8 @@
 import { AppsV1Api, CoreV1Api, type V1StatefulSet } from "@kubernetes/client-node";
 import { AssertionError } from "chai";
 import { setTimeout as delay } from "node:timers/promises";
-import type { CheckContext } from "../../checks/api.ts";
+import { answerOf, type CheckContext } from "../../checks/api.ts";
+import { TIMEOUTS } from "../config.ts";
 import { execInSubmission } from "./check-exec.ts";
 import {
   MAX_PODS, beforeRecreateAll, deleteStatefulSet, observed, patchStatefulSet, reapplyStatefulSet, recreateAllOnce, recreatePods, scale,
@@ -82,16 +83,42 @@ export function createCheckContext<P>(session: GradeSession, checkId?: string): 
   };
 }
 
-/** Retries an attempt whose assertion fails until the deadline, then throws its last failure. */
+/** One wrong answer (assertAnswer) given by consecutive attempts of an eventually. */
+export interface SameAnswer {
+  answer: string;
+  /** When it was first given (ms, performance.now()). */
+  since: number;
+  times: number;
+}
+
+/** The run of one answer after another attempt failed with `answer` (undefined: a failure that is no answer). */
+export function repeated(same: SameAnswer | undefined, answer: string | undefined, now: number): SameAnswer | undefined {
+  if (answer === undefined) return undefined;
+  return answer === same?.answer ? { ...same, times: same.times + 1 } : { answer, since: now, times: 1 };
+}
+
+/** The same wrong answer long enough, and often enough, to be the answer: retrying stops. */
+export function settled(same: SameAnswer | undefined, now: number): boolean {
+  return !!same && same.times >= TIMEOUTS.stableAnswerTimes && now - same.since >= TIMEOUTS.stableAnswerMs;
+}
+
+/**
+ * Retries an attempt whose assertion fails until the deadline, then throws its last failure;
+ * at once when the same wrong answer (assertAnswer) has held long enough to be the answer.
+ */
 async function eventually<T>(session: GradeSession, deadlineMs: number, attempt: () => Promise<T>): Promise<T> {
   const started = performance.now();
   let wait = 200;
+  let same: SameAnswer | undefined;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
       if (!(error instanceof AssertionError)) throw error;
-      if (performance.now() - started + wait > deadlineMs) throw error;
+      const now = performance.now();
+      same = repeated(same, answerOf(error), now);
+      if (settled(same, now)) throw error;
+      if (now - started + wait > deadlineMs) throw error;
       session.signal?.throwIfAborted();
       await delay(wait);
       wait = Math.min(wait * 1.5, 1000);

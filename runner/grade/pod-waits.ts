@@ -1,13 +1,15 @@
 /**
  * Waits on the student's pods with named deadlines, turning what the pods do into
- * assertions a student can act on: a certain failure at once (with a crashed container's
- * last words), or at the deadline what was last seen and why (readiness-probe failures).
+ * assertions a student can act on: a certain failure as soon as it is certain (the rule:
+ * kube/certainty.ts; with a crashed container's last words), or at the deadline what was
+ * last seen and why (readiness-probe failures).
  */
-import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import { AssertionError } from "chai";
 import type { Verdict } from "../../checks/api.ts";
+import { certainPodFailure, createFailure, NOTHING_OBSERVED } from "../kube/certainty.ts";
 import { isReady } from "../kube/ready.ts";
-import { describePod, podProblem } from "../kube/pods.ts";
+import { describePod } from "../kube/pods.ts";
 import { explainProbeFailure } from "../kube/probe-advice.ts";
 import { ConditionFailed, waitForObjects } from "../kube/watch.ts";
 import { DeadlineError } from "../util/wait.ts";
@@ -24,39 +26,88 @@ export interface PodScope {
 
 const PODS = { apiVersion: "v1", kind: "Pod", plural: "pods" } as const;
 
+/** Which certain failure ended a wait, when its text carries its own fix (certainty.ts). */
+interface Ending {
+  ownFix: boolean;
+}
+
+/** What the waits re-read besides the pods: the namespace's events and claims, as observed now. */
+function observing(scope: PodScope, ending: Ending) {
+  const { observer } = scope.session;
+  return {
+    seen: () => observer?.snapshot() ?? NOTHING_OBSERVED,
+    wake: observer ? (evaluate: () => void) => observer.onChange(evaluate) : undefined,
+    /** A pod's certain failure, noting whether its text carries its own fix. */
+    failure: (pod: V1Pod, seen = observer?.snapshot() ?? NOTHING_OBSERVED): string | undefined => {
+      const certain = certainPodFailure(pod, seen);
+      if (certain) ending.ownFix = certain.ownFix;
+      return certain?.problem;
+    },
+  };
+}
+
+/** The StatefulSet the pods belong to, as it is now (its uid tells its events from an earlier one's). */
+async function owner(scope: PodScope): Promise<{ name: string; uid?: string } | undefined> {
+  const sts = await scope.session.kc.makeApiClient(AppsV1Api)
+    .readNamespacedStatefulSet({ name: scope.stsName, namespace: scope.session.namespace })
+    .catch(() => undefined);
+  return sts ? { name: scope.stsName, uid: sts.metadata?.uid } : undefined;
+}
+
 /** Waits for the named pods to be Ready (not one of `notUids`); a student's fault becomes an assertion. */
 export async function waitReady(scope: PodScope, names: string[], what: string, notUids: Set<string> = new Set()): Promise<Map<string, V1Pod>> {
   const { session, stsName } = scope;
+  const ending: Ending = { ownFix: false };
+  const watching = observing(scope, ending);
   try {
+    const set = await owner(scope);
     const pods = await waitForObjects<V1Pod>(session.kc, { ...PODS, namespace: session.namespace }, {
       what,
       deadlineMs: session.deadlines.podReadyMs,
       signal: session.signal,
       onPending: (detail) => session.onWait?.(detail),
-      condition: (all) => allReady(all, names, notUids),
+      wake: watching.wake,
+      condition: (all) => {
+        const seen = watching.seen();
+        return allReady(all, names, notUids, {
+          failure: (pod) => watching.failure(pod, seen),
+          notMade: (name) => {
+            const why = set && createFailure(name, set, seen);
+            if (why) ending.ownFix = true;
+            return why;
+          },
+        });
+      },
     });
     const ready = new Map(names.map((n) => [n, pods.get(n) as V1Pod]));
     await session.timeline.caughtUp(ready.values());
     return ready;
   } catch (error) {
     throw await waitAssertion(scope, error, {
-      failed: ` Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`,
+      failed: () => (ending.ownFix ? "" : ` Fix the pod template of StatefulSet ${stsName} (kubectl describe pod shows the same).`),
       deadline: async (e) =>
         `The pods of StatefulSet ${stsName} were not all Ready within ${Math.round(e.deadlineMs / 1000)} s: ${e.lastObserved}.${await probeFailures(scope, names)}`,
     });
   }
 }
 
-function allReady(all: Map<string, V1Pod>, names: string[], notUids: Set<string>): Verdict {
+function allReady(
+  all: Map<string, V1Pod>,
+  names: string[],
+  notUids: Set<string>,
+  certain: { failure: (pod: V1Pod) => string | undefined; notMade: (name: string) => string | undefined },
+): Verdict {
   const states: string[] = [];
   let ready = 0;
   for (const name of names) {
     const pod = all.get(name);
     if (!pod || notUids.has(pod.metadata?.uid ?? "")) {
+      const why = certain.notMade(name);
+      if (why) return { fail: why };
       states.push(`${name} not created yet`);
       continue;
     }
-    const problem = podProblem(pod);
+    const problem = certain.failure(pod);
     if (problem) return { fail: problem };
     if (isReady(pod) && !pod.metadata?.deletionTimestamp) ready++;
     else states.push(describePod(pod));
@@ -72,16 +123,19 @@ export async function watchPods(
   deadlineMs = scope.session.deadlines.podReadyMs,
 ): Promise<Map<string, V1Pod>> {
   const { session } = scope;
+  const watching = observing(scope, { ownFix: false });
   try {
     return await waitForObjects<V1Pod>(session.kc, { ...PODS, namespace: session.namespace }, {
       what,
       deadlineMs,
       signal: session.signal,
       onPending: (detail) => session.onWait?.(detail),
+      wake: watching.wake,
       condition: (pods) => {
+        const seen = watching.seen();
         for (const pod of pods.values()) {
           if (pod.metadata?.name === PROBE_POD) continue;
-          const problem = podProblem(pod);
+          const problem = watching.failure(pod, seen);
           if (problem) return { fail: problem };
         }
         return condition(pods);
@@ -89,7 +143,7 @@ export async function watchPods(
     });
   } catch (error) {
     throw await waitAssertion(scope, error, {
-      failed: "",
+      failed: () => "",
       deadline: async (e) => `${what}: not reached within ${Math.round(e.deadlineMs / 1000)} s; last seen: ${e.lastObserved}.`,
     });
   }
@@ -103,11 +157,11 @@ export async function watchPods(
 async function waitAssertion(
   scope: PodScope,
   error: unknown,
-  says: { failed: string; deadline: (e: DeadlineError) => Promise<string> },
+  says: { failed: () => string; deadline: (e: DeadlineError) => Promise<string> },
 ): Promise<unknown> {
   if (error instanceof ConditionFailed) {
     const problem = error.message.replace(/^[^:]+: /, "");
-    return new AssertionError(`${problem}.${await lastWords(scope, problem)}${says.failed}`);
+    return new AssertionError(`${problem.replace(/\.$/, "")}.${await lastWords(scope, problem)}${says.failed()}`);
   }
   if (error instanceof DeadlineError) return new AssertionError(await says.deadline(error));
   return error;

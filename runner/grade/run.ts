@@ -11,6 +11,7 @@ import type { Cluster } from "../cluster/types.ts";
 import { cacheDir, TIMEOUTS } from "../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
 import type { ExerciseDefinition } from "../exercise.ts";
+import { NamespaceObserver } from "../kube/observer.ts";
 import { Recorder } from "../recorder.ts";
 import type { GradeReport } from "../report/model.ts";
 import type { SubmittedObject } from "../submission/load.ts";
@@ -236,11 +237,13 @@ async function gradeOn(
   options.onNamespace?.({ namespace: ns.name, kubeconfigPath });
   limits.checkpoint();
 
-  // Recorded from before the apply.
+  // Recorded from before the apply; so are the events and claims the rule for "certain" reads.
   const recorder = new Recorder(cluster.kubeConfig, ns.name);
+  const observer = new NamespaceObserver(cluster.kubeConfig, ns.name);
   ctx.state.recorder = recorder;
-  await recorder.start();
   held.release("recorder", async () => recorder.stop());
+  held.release("observer", async () => observer.stop());
+  await Promise.all([recorder.start(), observer.start()]);
 
   const objects = inApplyOrder(placement.objects);
   const refusals = await input.progress.step(`Applying ${objects.length} object(s) (server-side apply)`, () => applySubmission(ns, objects));
@@ -257,6 +260,7 @@ async function gradeOn(
     params: placement.params,
     checkParams: placement.checkParams,
     timeline: recorder,
+    observer,
     deadlines: {
       podReadyMs: (exercise.deadlines?.podReadySeconds ?? 0) * 1000 || TIMEOUTS.podReadyMs,
       execMs: TIMEOUTS.execMs,

@@ -49,15 +49,13 @@ export function refuse(report: GradeReport, refusals: Refusal[]): GradeReport {
   return report;
 }
 
-/** The grader or the cluster failed: not a grade (exit 3), and every check says so. */
+/** What every check of a grade that failed says: the cause is the report's, said once (infrastructureError). */
+export const NOT_GRADED = "Not graded: the grader or the cluster failed (not your submission's fault).";
+
+/** The grader or the cluster failed: not a grade (exit 3); the report says why, once, and every check that it was not graded. */
 export function infrastructureFailure(report: GradeReport, message: string): GradeReport {
   report.infrastructureError = message;
-  report.checks = report.checks.map((c): CheckResult => ({
-    ...c,
-    status: "error",
-    score: 0,
-    feedback: [`Not graded: the grader or the cluster failed (not your submission's fault): ${message}`],
-  }));
+  report.checks = report.checks.map((c): CheckResult => ({ ...c, status: "error", score: 0, feedback: [NOT_GRADED] }));
   return report;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { KubeConfig, KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import type { Deadlines, Requirement } from "../../checks/api.ts";
+import type { ObservationSource } from "../kube/observer.ts";
 import type { Recorder } from "../recorder.ts";
 import type { GradingNamespace } from "../namespace.ts";
 
@@ -41,6 +42,8 @@ export interface GradeSession {
   /** Each check's own parameters, placed the same way, by check id. */
   readonly checkParams: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   readonly timeline: Recorder;
+  /** The namespace's events and claims, the cluster's classes and nodes: what "certain" reads besides the pods. */
+  readonly observer?: ObservationSource;
   readonly deadlines: Deadlines & { execMs: number; probePodMs: number };
   readonly signal?: AbortSignal;
   /** The submission as applied, and the namespace-confined identity it was applied as. */

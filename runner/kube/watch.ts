@@ -25,6 +25,20 @@ export function collectionPath(q: ObjectQuery): string {
   return q.namespace ? `${base}/namespaces/${q.namespace}/${q.plural}` : `${base}/${q.plural}`;
 }
 
+export interface WaitForObjectsOptions<T> {
+  what: string;
+  deadlineMs: number;
+  condition: (objects: Map<string, T>) => Verdict;
+  signal?: AbortSignal;
+  /** Told each new pending message, for progress on long waits. */
+  onPending?: (message: string) => void;
+  /**
+   * Subscribes the condition to what else it reads (the namespace's events): called with a
+   * function that re-reads the condition; returns the function that unsubscribes.
+   */
+  wake?: (evaluate: () => void) => () => void;
+}
+
 /**
  * Waits, driven by a watch, until `condition` holds for the current set of objects
  * (keyed by name). Lists first, then watches from that resourceVersion, re-listing if
@@ -34,14 +48,7 @@ export function collectionPath(q: ObjectQuery): string {
 export async function waitForObjects<T extends KubernetesObject>(
   kc: KubeConfig,
   query: ObjectQuery,
-  options: {
-    what: string;
-    deadlineMs: number;
-    condition: (objects: Map<string, T>) => Verdict;
-    signal?: AbortSignal;
-    /** Told each new pending message, for progress on long waits. */
-    onPending?: (message: string) => void;
-  },
+  options: WaitForObjectsOptions<T>,
 ): Promise<Map<string, T>> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const watch = new Watch(kc);
@@ -50,6 +57,7 @@ export async function waitForObjects<T extends KubernetesObject>(
   let controller: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   try {
     return await new Promise<Map<string, T>>((resolve, reject) => {
@@ -76,6 +84,11 @@ export async function waitForObjects<T extends KubernetesObject>(
       timer = setTimeout(() => settle(new DeadlineError(options.what, options.deadlineMs, last)), options.deadlineMs);
       onAbort = () => settle(new Error(`${options.what}: aborted`));
       options.signal?.addEventListener("abort", onAbort, { once: true });
+      // Only once the objects were listed: before that the condition would read an empty set.
+      let listed = false;
+      unsubscribe = options.wake?.(() => {
+        if (listed) evaluate();
+      });
 
       const start = async () => {
         if (done) return;
@@ -85,6 +98,7 @@ export async function waitForObjects<T extends KubernetesObject>(
         );
         objects.clear();
         for (const item of list.items) objects.set(item.metadata?.name ?? "", item);
+        listed = true;
         evaluate();
         if (done) return;
         controller = await watch.watch(
@@ -117,6 +131,7 @@ export async function waitForObjects<T extends KubernetesObject>(
     // abort listener: left attached, it would keep this wait — and the whole grade its
     // closures reach — in memory until the grade's budget ran out.
     if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    unsubscribe?.();
     controller?.abort();
   }
 }

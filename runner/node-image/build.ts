@@ -22,6 +22,7 @@ import { InfrastructureError } from "../errors.ts";
 import type { Progress } from "../util/progress.ts";
 import { waitUntil } from "../util/wait.ts";
 import { BuildLog } from "./build-log.ts";
+import { stageDynamicBusybox } from "./busybox.ts";
 import { buildCassandraRootfs } from "./cassandra.ts";
 import { ensureCommand, lddPaths } from "./host-tools.ts";
 import { MIRROR_PROXY_CONF, mirrorProxyConf } from "./mirror-proxy.ts";
@@ -170,6 +171,7 @@ async function registryHash(rootfs: string): Promise<string> {
   await hashTree(hash, join(SOURCE_DIR, "workloads"), () => false);
   await hashTree(hash, join(SOURCE_DIR, "pause"), () => false);
   hash.update(await readFile(join(SOURCE_DIR, "cassandra.ts")));
+  hash.update(await readFile(join(SOURCE_DIR, "busybox.ts")));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -388,10 +390,13 @@ async function buildWorkloadRootfs(
   }
   for (const d of ["bin", "etc", "tmp", "root", "var", "run", "usr/sbin", "usr/bin"]) await mkdir(join(dir, d), { recursive: true });
   await chmod(join(dir, "tmp"), 0o1777);
-  // busybox gives every image sh, wget, hostname, nslookup and the usual tools.
-  await copyFile(join(rootfs, "bin/busybox"), join(dir, "bin/busybox"));
+  // busybox gives every image sh, wget, hostname, nslookup and the usual tools: the node's
+  // static one, or Debian's dynamic one where the shell must run what PATH finds (busybox.ts).
+  const busybox = image.nslookup ? await stageDynamicBusybox(cacheDir, rootfs, log) : "/bin/busybox";
+  await copyFile(join(rootfs, busybox), join(dir, "bin/busybox"));
   await chmod(join(dir, "bin/busybox"), 0o755);
-  const applets = (await log.run("chroot", [rootfs, "/bin/busybox", "--list-full"])).split("\n").filter(Boolean);
+  if (busybox !== "/bin/busybox") await copyFromRootfs(rootfs, dir, await libraries(rootfs, busybox, log));
+  const applets = (await log.run("chroot", [rootfs, busybox, "--list-full"])).split("\n").filter(Boolean);
   for (const applet of applets) {
     if (applet === "bin/busybox") continue;
     const linkPath = join(dir, applet);
@@ -399,6 +404,7 @@ async function buildWorkloadRootfs(
     await mkdir(join(linkPath, ".."), { recursive: true });
     await symlink("/bin/busybox", linkPath);
   }
+  if (image.nslookup) await installNslookup(dir, applets, image.nslookup);
   await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
   await writeFile(join(dir, "etc/group"), "root:x:0:\nnginx:x:101:\nnogroup:x:65534:\n");
   await writeFile(join(dir, "etc/kubegrade-image"), `${image.names.join("\n")}\n`);
@@ -421,6 +427,15 @@ async function buildWorkloadRootfs(
     await copyFile(join(SOURCE_DIR, "workloads/nginx.conf"), join(dir, "etc/nginx/nginx.conf"));
     await copyFile(join(SOURCE_DIR, "workloads/index.html"), join(dir, "usr/share/nginx/html/index.html"));
   }
+}
+
+/** busybox 1.28's nslookup in place of the busybox's own applet link (workload-images.ts `nslookup`). */
+async function installNslookup(dir: string, applets: string[], flavour: NonNullable<WorkloadImage["nslookup"]>): Promise<void> {
+  const path = join(dir, applets.find((a) => a.endsWith("/nslookup")) ?? "usr/bin/nslookup");
+  const script = (await readFile(join(SOURCE_DIR, "workloads/nslookup-1.28"), "utf8")).replace(/^flavour=\S+/m, `flavour=${flavour}`);
+  await rm(path, { force: true });
+  await writeFile(path, script, { mode: 0o755 });
+  await chmod(path, 0o755);
 }
 
 /** Builds one workload image as `kubegrade/workload-<id>:build` from the node's rootfs. */

@@ -54,7 +54,8 @@ export function renderTable(report: GradeReport, options: TableOptions): string 
     const gap = " ".repeat(Math.max(1, W - 4 - displayWidth(title) - pts.length));
     const paint = tint[check.status];
     out.push(`  ${paint(SYMBOL[check.status])} ${title}${gap}${paint(pts)}`);
-    if (check.status !== "passed") out.push(...feedback(check, c));
+    // A grade that failed says why once (its caller prints it); its checks show their status alone.
+    if (check.status !== "passed" && !(check.status === "error" && report.infrastructureError !== undefined)) out.push(...feedback(check, c));
   });
 
   out.push(c.dim("─".repeat(W)));

@@ -8,7 +8,7 @@
 import { isUtf8 } from "node:buffer";
 import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { LineCounter, parseAllDocuments, isMap, isScalar, isSeq, visit, type Document } from "yaml";
+import { LineCounter, parseAllDocuments, isMap, isScalar, visit, type Document } from "yaml";
 import type { Refusal } from "../report/model.ts";
 import { dropServerSetFields } from "./exports.ts";
 import { buildKustomization, findKustomization, KUSTOMIZATION_NAMES } from "./kustomize.ts";
@@ -153,17 +153,18 @@ function objectsOf(doc: Document, counter: LineCounter, file: string, refusals: 
     notes.push(`${file}:${start.line}: a YAML document without apiVersion and kind was ignored (not a Kubernetes object).`);
     return [];
   }
+  // A field is where its key is written (`hostPath:`), not where its value starts (a nested
+  // mapping's first key, the line below); an item of a list is where the item starts.
   const position = (path: (string | number)[]) => {
-    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === "object" && node.range) return toPosition(counter, node.range[0]);
-    // A scalar value: getIn returns it unwrapped; find the pair's key instead.
-    const parent = path.length ? (doc.getIn(path.slice(0, -1), true) as unknown) : doc.contents;
+    const parent = path.length ? (doc.getIn(path.slice(0, -1), true) as unknown) : undefined;
     if (isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[path.length - 1]);
+      const last = String(path[path.length - 1]);
+      const pair = parent.items.find((p) => String((p.key as { value?: unknown })?.value) === last);
       const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
       if (range) return toPosition(counter, range[0]);
     }
-    if (isSeq(parent)) return undefined;
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === "object" && node.range) return toPosition(counter, node.range[0]);
     return undefined;
   };
   // kind: List carries its objects in items (what `kubectl get -o yaml` writes); kubectl also

@@ -86,6 +86,7 @@ describe("faults of the cluster are never grades", function () {
     expect(report.infrastructureError).to.match(/exited while the grade ran \(exit code 137/);
     expect([report.score, report.passed]).to.deep.equal([0, false]);
     expect(report.checks.every((c) => c.status === "error"), report.checks.map((c) => `${c.id}=${c.status}`).join(" ")).to.equal(true);
+    expect(JSON.stringify(report).match(/exited while the grade ran/g), "the report says the cause once").to.have.length(1);
     expect(await readFile(junit, "utf8")).to.match(/<error [^>]*type="infrastructure"/);
     const scored = JSON.parse(await readFile(gradescope, "utf8")) as { score?: number; output?: string };
     expect(scored.output).to.include("The grader failed");

@@ -58,6 +58,18 @@ describe("fixture pins (expected.yaml)", function () {
     ]);
   });
 
+  it("maxSeconds: a verdict that took longer is named, and the value must be a number of seconds", function () {
+    // The failing fixture's grade took its report's durationMs.
+    const took = report.durationMs / 1000;
+    expect(compare({ fails: ["ordered-creation"], maxSeconds: Math.ceil(took) + 1 })).to.deep.equal([]);
+    expect(compare({ fails: ["ordered-creation"], maxSeconds: took / 2 })).to.deep.equal([
+      `the verdict took ${took.toFixed(1)} s, more than the ${took / 2} s expected.yaml allows`,
+    ]);
+    expect(expectedProblems({ description: "", exitCode: 1, maxSeconds: "30" as unknown as number }, web)).to.deep.equal([
+      "expected.yaml: `maxSeconds` must be a number of seconds above 0, as in maxSeconds: 30",
+    ]);
+  });
+
   it("every expected.yaml of the built-in exercises and of the test course is well formed", async function () {
     const course = join(PROJECT_ROOT, "test/course");
     const ids = listExercises([course]).filter((id) => existsSync(join(PROJECT_ROOT, "fixtures", id)) || readdirSync(course).includes(id));

@@ -69,7 +69,7 @@ export function annotations(report: GradeReport): string[] {
       const places = checkPlaces(report, check);
       if (places.length === 0) unlocated.push({ level: "error", title, message: message || "check failed" });
       for (const p of places) located.push({ level: "error", file: p.file, line: p.line, title, message: message || "check failed" });
-    } else if (check.status === "error") {
+    } else if (check.status === "error" && report.infrastructureError === undefined) {
       unlocated.push({ level: "warning", title, message: `The grader could not run this check (not a problem with the submission).\n${message}`.trim() });
     }
   }

@@ -99,7 +99,9 @@ export function classroom50Result(report: GradeReport, env: Env, now: Date): Cla
       `the classroom50 report needs ${missing.join(", ")} in the environment (Classroom 50's runner sets them for autograder.py; see ci/classroom50/)`,
     );
   }
-  const tests: Classroom50Test[] = report.checks.map(checkTest);
+  // Classroom 50 reads tests only: a grade that failed says why once, in its first check.
+  const first = report.infrastructureError === undefined ? -1 : report.checks.findIndex((c) => c.status === "error");
+  const tests: Classroom50Test[] = report.checks.map((check, i) => checkTest(check, i === first ? report.infrastructureError : undefined));
   if (report.refused) {
     // Worth what the checks do not carry, so that max-score stays the exercise's.
     const checksMax = tests.reduce((sum, t) => sum + t["max-score"], 0);
@@ -135,13 +137,15 @@ export function toClassroom50(report: GradeReport, env: Env, now: Date): string 
   return `${JSON.stringify(classroom50Result(report, env, now), null, 2)}\n`;
 }
 
-function checkTest(check: CheckResult): Classroom50Test {
+function checkTest(check: CheckResult, graderFailure?: string): Classroom50Test {
   const max = Math.max(0, Math.round(check.maxScore));
   const feedback = feedbackLines(check);
   const message =
     check.status === "passed"
       ? ""
-      : check.status === "error"
+      : graderFailure !== undefined
+        ? ["The grader failed; this is not a problem with your submission, and the score is not final:", graderFailure].join("\n")
+        : check.status === "error"
         ? ["The grader could not run this check (not a problem with your submission):", ...feedback].join("\n")
         : check.status === "skipped"
           ? (saysNotRun(check) ? feedback : ["Not run:", ...feedback]).join("\n")

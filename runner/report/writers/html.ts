@@ -34,7 +34,8 @@ export function toHtml(report: GradeReport): string {
   if (report.infrastructureError !== undefined) parts.push(infrastructure(report.infrastructureError));
   if (report.refused) parts.push(refusals(report));
   if (report.notes.length > 0) parts.push(notes(report.notes));
-  if (report.checks.length > 0) parts.push(checks(report.checks));
+  // A grade that failed says why once, above: its checks show their status alone.
+  if (report.checks.length > 0) parts.push(checks(report.infrastructureError === undefined ? report.checks : report.checks.map((c) => (c.status === "error" ? { ...c, feedback: [] } : c))));
   if (!report.refused) parts.push(timelineSection(report));
   parts.push(
     `<footer>kubegrade report, schema version ${esc(String(report.schemaVersion))}; grading started ${esc(report.startedAt)}</footer>`,

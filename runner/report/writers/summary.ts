@@ -63,7 +63,8 @@ export function toStepSummary(report: GradeReport): string {
     out.push("");
   }
 
-  const notPassed = report.checks.filter((c) => c.status !== "passed");
+  // A grade that failed says why once, above; its checks' statuses are in the table.
+  const notPassed = report.checks.filter((c) => c.status !== "passed" && !(c.status === "error" && report.infrastructureError !== undefined));
   if (notPassed.length > 0) {
     out.push("### Feedback", "");
     for (const c of notPassed) out.push(...feedbackSection(c), "");

@@ -97,8 +97,8 @@ describe("reporters: classroom50", () => {
       ...report.checks.map((c) => [c.title, false, 0, c.maxScore]),
     ]);
     expect(result.tests[0]?.message.split("\n").slice(1)).to.deep.equal([
-      "web.yaml:33:11 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
-      "web.yaml:38:23 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
+      "web.yaml:32:9 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
+      "web.yaml:38:11 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
     ]);
     expect(result.score).to.equal(0);
     expect(result["max-score"]).to.equal(report.maxScore);

@@ -48,7 +48,7 @@ describe("reporters: codequality (GitLab)", () => {
     expect(issues.map((i) => [i.severity, i.check_name, i.location.path, i.location.lines.begin])).to.deep.equal(
       report.refusals.map((r) => ["blocker", "kubegrade/submission-refused", r.file, r.line]),
     );
-    expect(issues.map((i) => i.location.lines.begin)).to.deep.equal([33, 38]);
+    expect(issues.map((i) => i.location.lines.begin)).to.deep.equal([32, 38]);
     expect(issues[1]?.description).to.equal("Submission refused: StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged");
     expect(codeQualityIssues(fixture("passing"))).to.deep.equal([]);
     expect(codeQualityIssues(fixture("infrastructure"))).to.deep.equal([]);

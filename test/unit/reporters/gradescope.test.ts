@@ -66,8 +66,8 @@ describe("reporters: gradescope", () => {
     expect(r.tests.reduce((sum, t) => sum + t.max_score, 0)).to.equal(report.maxScore);
     expect(r.tests[0]?.output.split("\n")).to.deep.equal([
       "The submission was refused before grading; nothing was run on a cluster. Fix these and submit again:",
-      "- web.yaml:33:11 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
-      "- web.yaml:38:23 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
+      "- web.yaml:32:9 StatefulSet web spec.template.spec.volumes[0].hostPath: volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead",
+      "- web.yaml:38:11 StatefulSet web spec.template.spec.containers[0].securityContext.privileged: container nginx is privileged; remove securityContext.privileged",
     ]);
     expect(r.tests.slice(1).map((t) => t.output)).to.deep.equal(report.checks.map(() => "Not run: the submission was refused before grading."));
     // A refusal with no checks listed carries the exercise's points itself.

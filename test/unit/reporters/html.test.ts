@@ -61,7 +61,7 @@ describe("reporters: html", () => {
     const refused = fixture("refused");
     for (const r of refused.refusals) r.file = "<b>web</b>.yaml";
     const refusedHtml = toHtml(refused);
-    expect(refusedHtml.replace(/<wbr>/g, "")).to.contain("<code>&lt;b&gt;web&lt;/b&gt;.yaml:33:11</code>");
+    expect(refusedHtml.replace(/<wbr>/g, "")).to.contain("<code>&lt;b&gt;web&lt;/b&gt;.yaml:32:9</code>");
     expect(refusedHtml).not.to.contain("<b>");
     // Step labels are the grader's, naming the student's objects: escaped in the SVG all the same.
     const steps = fixture("passing");
@@ -217,7 +217,7 @@ describe("reporters: html", () => {
     const html = toHtml(report);
     expect(html).to.contain("<h2>Submission refused</h2>");
     expect(html.match(/<tr><td><code>/g)).to.have.length(report.refusals.length);
-    expect(html.replace(/<wbr>/g, "")).to.contain("<td><code>web.yaml:38:23</code></td><td>StatefulSet web</td><td><code>spec.template.spec.containers[0].securityContext.privileged</code></td>");
+    expect(html.replace(/<wbr>/g, "")).to.contain("<td><code>web.yaml:38:11</code></td><td>StatefulSet web</td><td><code>spec.template.spec.containers[0].securityContext.privileged</code></td>");
     expect(html.match(/<article class="check s-skipped">/g)).to.have.length(report.checks.length);
     expect(html).not.to.contain("Pod timeline");
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCATION_LIMITS, objectLocations } from "../../../runner/submission/locations.ts";
 import { loadSubmission } from "../../../runner/submission/load.ts";
+import { validateSubmission } from "../../../runner/submission/validate.ts";
 import { REPO, expectValid, reportSchemaPath, schemaValidator, fixture } from "./support.ts";
 
 describe("reporters: where submitted objects were written (report.objects)", () => {
@@ -16,6 +17,24 @@ describe("reporters: where submitted objects were written (report.objects)", () 
     expect(statefulset).to.include({ kind: "StatefulSet", name: "web", file: "web.yaml", line: 15 });
     expect(statefulset?.fields["spec.replicas"]).to.equal(21);
     expect(statefulset?.fields["spec.template.spec.containers[0].image"]).to.be.a("number");
+  });
+
+  it("a field that holds a mapping or a list is at its own line, not its first child's; refusals point there too", async () => {
+    const loaded = await loadSubmission(join(REPO, "fixtures/web/privileged-hostpath/submission"));
+    const statefulset = objectLocations(loaded.objects).find((o) => o.kind === "StatefulSet");
+    // web.yaml: 30 `volumes:`, 31 `- name: host`, 32 `hostPath:`, 33 `path: /`
+    expect(statefulset?.fields).to.include({
+      "spec.template.spec.volumes": 30,
+      "spec.template.spec.volumes[0]": 31,
+      "spec.template.spec.volumes[0].hostPath": 32,
+      "spec.template.spec.volumes[0].hostPath.path": 33,
+      "spec.template.spec.containers[0].securityContext": 37,
+      "spec.template.spec.containers[0].securityContext.privileged": 38,
+    });
+    const { refusals } = validateSubmission(loaded.objects, { allowedKinds: ["Service", "StatefulSet"], images: ["k8s.gcr.io/nginx-slim:0.8"] });
+    const at = (field: string) => refusals.find((r) => r.field === field);
+    expect(at("spec.template.spec.volumes[0].hostPath")).to.include({ line: 32, column: 9 });
+    expect(at("spec.template.spec.containers[0].securityContext.privileged")).to.include({ line: 38, column: 11 });
   });
 
   it("a List's items are placed where each item is written", async () => {

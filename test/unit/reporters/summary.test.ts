@@ -84,7 +84,7 @@ describe("reporters: summary (GitHub step summary)", () => {
     const md = toStepSummary(report);
     expect(outsideFences(md)).not.to.match(/<(?!br>)[a-z/]/i);
     expect(md).to.contain("submission https://git.example.edu/alice/lab\\|8.git\\#&lt;b&gt;main&lt;/b&gt;&amp;x · took");
-    expect(tableRows(md)[2]?.[0]).to.equal("&lt;b&gt;web&lt;/b&gt;.yaml:33:11");
+    expect(tableRows(md)[2]?.[0]).to.equal("&lt;b&gt;web&lt;/b&gt;.yaml:32:9");
   });
 
   it("| and newlines inside table cells are escaped, keeping one row per line", () => {
@@ -101,8 +101,8 @@ describe("reporters: summary (GitHub step summary)", () => {
     const rows = tableRows(toStepSummary(fixture("refused")));
     expect(rows[0]).to.deep.equal(["Where", "Object", "Field", "Problem"]);
     expect(rows.slice(2, 4)).to.deep.equal([
-      ["web.yaml:33:11", "StatefulSet web", "spec.template.spec.volumes\\[0\\].hostPath", "volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead"],
-      ["web.yaml:38:23", "StatefulSet web", "spec.template.spec.containers\\[0\\].securityContext.privileged", "container nginx is privileged; remove securityContext.privileged"],
+      ["web.yaml:32:9", "StatefulSet web", "spec.template.spec.volumes\\[0\\].hostPath", "volume host is a hostPath volume (a directory of the node); use a volumeClaimTemplate or emptyDir instead"],
+      ["web.yaml:38:11", "StatefulSet web", "spec.template.spec.containers\\[0\\].securityContext.privileged", "container nginx is privileged; remove securityContext.privileged"],
     ]);
   });
 

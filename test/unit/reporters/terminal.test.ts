@@ -102,7 +102,7 @@ describe("reporters: terminal table", () => {
     const text = renderTable(report, { colour: false });
     expect(text).to.contain("✗ Submission refused before grading; nothing ran on a cluster:\n");
     expect(text).to.contain(
-      "  - web.yaml:38:23 StatefulSet web\n    spec.template.spec.containers[0].securityContext.privileged: container nginx\n    is privileged; remove securityContext.privileged\n",
+      "  - web.yaml:38:11 StatefulSet web\n    spec.template.spec.containers[0].securityContext.privileged: container nginx\n    is privileged; remove securityContext.privileged\n",
     );
     expect(text.split("\n").filter((l) => l.startsWith("  - ") && l.endsWith(" 0/15"))).to.have.length(6);
     expect(text.trimEnd().split("\n").at(-1)).to.equal(`Total: 0/100 points, refused (${seconds(report)})`);
