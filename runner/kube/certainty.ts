@@ -232,10 +232,11 @@ function probeFailure(pod: V1Pod, seen: Observations): string | undefined {
     const target = probe?.httpGet
       ? `GET ${probe.httpGet.path ?? "/"} on port ${probe.httpGet.port}`
       : probe?.tcpSocket ? `TCP port ${probe.tcpSocket.port}` : "its check";
-    const answer = said[2].split("\n")[0].replace(/^HTTP probe failed with /, "").slice(0, 200);
+    const code = /statuscode: (\d{3})/.exec(said[2])?.[1];
+    const answer = code ? `answered HTTP ${code}` : `was refused (${said[2].split("\n")[0].slice(0, 200)})`;
     const advice = explainProbeFailure(pod, last.message ?? "");
-    return `pod ${pod.metadata?.name}: container ${status.name}'s ${said[1].toLowerCase()} probe (${target}) got the same answer ${eventCount(last)} times, ` +
-      `${answer}, from nginx running in it, which will not answer otherwise.${advice ? ` ${advice}` : ""}`;
+    return `pod ${pod.metadata?.name}: container ${status.name}'s ${said[1].toLowerCase()} probe (${target}) ${answer} ${eventCount(last)} times: ` +
+      `nginx, running as its image starts it, will not answer otherwise.${advice ? ` ${advice}` : ""}`;
   }
   return undefined;
 }

@@ -258,7 +258,7 @@ describe("hostile submissions, contained: graded beside the reference on one clu
     const r = report("never-ready");
     expect(verdicts(r), summary(r)).to.deep.equal(PODS_NEVER_STARTED);
     const said = r.checks.find((c) => c.id === "ordered-creation")?.feedback.join("\n") ?? "";
-    expect(said).to.include("were not all Ready within 120 s").and.to.include("Probe failures: web-0: Readiness probe failed: HTTP probe failed with statuscode: 404");
+    expect(said).to.include("were not all Ready within 120 s").and.to.include("Probe failures: web-0: Readiness probe failed: cat: can't open '/usr/share/nginx/html/healthz'");
     expect(r.checks.find((c) => c.id === "pod-dns")?.feedback.join("\n")).to.include("never all became Ready");
     expect(exitCodeForReport(r)).to.equal(1);
   });

@@ -115,7 +115,7 @@ describe("certain: a probe nginx answers the same way twice", function () {
 
   it("403 on the empty claim: the probe, the answer and the fix", function () {
     const failure = certainPodFailure(...probed(probe, forbidden, 2));
-    expect(failure?.problem).to.include("container nginx's readiness probe (GET / on port 80) got the same answer 2 times, statuscode: 403")
+    expect(failure?.problem).to.include("container nginx's readiness probe (GET / on port 80) answered HTTP 403 2 times: nginx, running as its image starts it, will not answer otherwise.")
       .and.include("nginx answers 403: /usr/share/nginx/html, your claim www, is a fresh, empty volume with no index.html yet");
   });
 
@@ -124,7 +124,7 @@ describe("certain: a probe nginx answers the same way twice", function () {
     expect(missing?.problem).to.include("GET /healthz on port 80").and.include("404");
     const refused = certainPodFailure(...probed({ readinessProbe: { tcpSocket: { port: 8080 } } },
       "Readiness probe failed: dial tcp 10.244.0.10:8080: connect: connection refused", 2));
-    expect(refused?.problem).to.include("TCP port 8080").and.include("nothing listens on port 8080").and.include("nginx in this image listens on port 80");
+    expect(refused?.problem).to.include("readiness probe (TCP port 8080) was refused (dial tcp 10.244.0.10:8080: connect: connection refused) 2 times").and.include("nothing listens on port 8080").and.include("nginx in this image listens on port 80");
     const liveness = certainPodFailure(...probed({ livenessProbe: { httpGet: { path: "/", port: 80 } } }, "Liveness probe failed: HTTP probe failed with statuscode: 403", 2, {}, true));
     expect(liveness?.problem).to.include("liveness probe");
   });
