@@ -12,7 +12,8 @@
  *     claim (block mode, access modes; any other refusal once it was said 3 times);
  *   - a readiness, liveness or startup probe answered the same way twice by nginx running as its
  *     image starts it (a 4xx status — its files change only if another container of the pod
- *     writes them —, or a refused connection: nginx opens every port it listens on at start);
+ *     writes them —, or a refused connection on a port nginx never opens: not 80, and no
+ *     configuration of the submission's own under /etc/nginx; refused on 80 is nginx starting);
  *   - a pod that requests more CPU or memory than any node can allocate, or waits for volumes
  *     no node has;
  *   - a pod or claim the StatefulSet cannot create: a quota one object alone exceeds (storage
@@ -204,10 +205,35 @@ function othersMayWrite(pod: V1Pod, container: V1Container): boolean {
   return (pod.spec?.containers ?? []).some((c) => c !== container && !isNginxServer(c) && (c.volumeMounts ?? []).some((m) => mine.has(m.name) && !m.readOnly));
 }
 
+/** The one port nginx listens on as its image starts it (the kit's and the public images' default server). */
+const NGINX_PORT = 80;
+
+/**
+ * The port a probe knocks on, a named one resolved through the container's ports; undefined
+ * when it cannot be told.
+ */
+function probedPort(container: V1Container, port: number | string | undefined): number | undefined {
+  if (typeof port === "number") return port;
+  if (port === undefined) return undefined;
+  if (/^\d+$/.test(port)) return Number(port);
+  return container.ports?.find((p) => p.name === port)?.containerPort;
+}
+
+/**
+ * Whether a refused connection is nginx's last word: only on a port it never opens (not 80,
+ * and no configuration of the submission's own mounted under /etc/nginx). On port 80 it is
+ * nginx not listening yet — a slow start under load, never a certainty.
+ */
+function refusedForGood(container: V1Container, port: number | string | undefined): boolean {
+  const probed = probedPort(container, port);
+  if (probed === undefined || probed === NGINX_PORT) return false;
+  return !(container.volumeMounts ?? []).some((m) => m.mountPath === "/etc/nginx" || m.mountPath.startsWith("/etc/nginx/"));
+}
+
 /** The answer a failed probe got, when a running nginx will give it forever. */
-function settledAnswer(pod: V1Pod, container: V1Container, message: string): boolean {
+function settledAnswer(pod: V1Pod, container: V1Container, message: string, port: number | string | undefined): boolean {
   if (!isNginxServer(container)) return false;
-  if (/connection refused/i.test(message)) return true;
+  if (/connection refused/i.test(message)) return refusedForGood(container, port);
   const status = /statuscode: (4\d\d)/.exec(message)?.[1];
   // A postStart hook may leave something behind that writes the files later.
   return status !== undefined && !container.lifecycle?.postStart && !othersMayWrite(pod, container);
@@ -227,8 +253,8 @@ function probeFailure(pod: V1Pod, seen: Observations): string | undefined {
     if (!last || !said || eventCount(last) < SAME_ANSWER_TIMES) continue;
     // A readiness probe that failed once a container is Ready again no longer holds it back.
     if (said[1] === "Readiness" && status.ready) continue;
-    if (!settledAnswer(pod, container, said[2])) continue;
     const probe = container[`${said[1].toLowerCase()}Probe` as "readinessProbe"];
+    if (!settledAnswer(pod, container, said[2], probe?.httpGet?.port ?? probe?.tcpSocket?.port)) continue;
     const target = probe?.httpGet
       ? `GET ${probe.httpGet.path ?? "/"} on port ${probe.httpGet.port}`
       : probe?.tcpSocket ? `TCP port ${probe.tcpSocket.port}` : "its check";

@@ -149,6 +149,21 @@ describe("certain: a probe nginx answers the same way twice", function () {
     expect(certainPodFailure(...cassandra)).to.equal(undefined);
   });
 
+  it("a refused connection on nginx's own port 80 is nginx starting, not an answer; so is one on a port a configuration of the submission's may open", function () {
+    const starting = probed({ readinessProbe: { httpGet: { path: "/healthz", port: 80 } } },
+      "Readiness probe failed: Get \"http://10.244.0.67:80/healthz\": dial tcp 10.244.0.67:80: connect: connection refused", 2);
+    expect(certainPodFailure(...starting)).to.equal(undefined);
+    const named = probed({ ports: [{ name: "web", containerPort: 80 }], readinessProbe: { httpGet: { path: "/", port: "web" } } },
+      "Readiness probe failed: dial tcp 10.244.0.10:80: connect: connection refused", 3);
+    expect(certainPodFailure(...named)).to.equal(undefined);
+    const ownConfig = probed({ readinessProbe: { tcpSocket: { port: 8080 } }, volumeMounts: [{ name: "conf", mountPath: "/etc/nginx/conf.d" }] },
+      "Readiness probe failed: dial tcp 10.244.0.10:8080: connect: connection refused", 3);
+    expect(certainPodFailure(...ownConfig)).to.equal(undefined);
+    const namedOther = probed({ ports: [{ name: "alt", containerPort: 8080 }], readinessProbe: { tcpSocket: { port: "alt" } } },
+      "Readiness probe failed: dial tcp 10.244.0.10:8080: connect: connection refused", 2);
+    expect(certainPodFailure(...namedOther)?.problem).to.include("nothing listens on port");
+  });
+
   it("the events of an earlier pod of the same name are not this pod's", function () {
     const [pod, observed] = probed(probe, forbidden, 4);
     expect(certainPodFailure({ ...pod, metadata: { ...pod.metadata, uid: "pod-2" } }, observed)).to.equal(undefined);
