@@ -8,16 +8,14 @@
  * helpers, TLS and insecure-registries apply as they do to any push. The target tag is removed
  * again at the end (it shares every layer with the image; only the name goes).
  */
-import { execa } from "execa";
 import { KIT_IMAGE } from "../config.ts";
 import { InfrastructureError, UsageError, errorMessage } from "../errors.ts";
-import { interruptedBy } from "../util/interrupt.ts";
 import { AsyncDisposableStack } from "../util/disposable-stack.ts";
 import { imagePresent } from "../util/docker.ts";
 import type { Progress } from "../util/progress.ts";
 import { checkNodeImage, parseNodeImage } from "./node-image.ts";
 import { parseImageRegistry, registryReference } from "./names.ts";
-import { pushAdvice } from "./push.ts";
+import { docker, tagAndPush } from "./push.ts";
 
 /**
  * Where --registry sends the node image: HOST[:PORT][/PATH] gives HOST/PATH/kubegrade/node:<version>
@@ -39,16 +37,6 @@ export interface PushNodeOptions {
   target: string;
   progress: Progress;
   signal?: AbortSignal;
-}
-
-async function docker(args: string[], signal?: AbortSignal): Promise<string> {
-  const result = await execa("docker", args, { all: true, reject: false, stdin: "ignore", ...(signal ? { cancelSignal: signal } : {}) });
-  if (signal?.aborted) throw interruptedBy(undefined, signal) ?? signal.reason;
-  if (result.failed) {
-    const output = String(result.all ?? result.message ?? "").trim();
-    throw Object.assign(new Error(`docker ${args[0]} ${args.at(-1)} failed (exit ${result.exitCode ?? "?"}): ${output.split("\n").slice(-6).join("\n")}`), { output });
-  }
-  return String(result.stdout ?? "");
 }
 
 /** Pushes the kit node image built here to `target`; the digest the registry answered, if it did. */
@@ -73,17 +61,6 @@ export async function pushNodeImage(options: PushNodeOptions): Promise<{ referen
   held.defer(async () => {
     await docker(["rmi", target]).catch(() => {});
   });
-  const out = await progress.step(`Pushing ${KIT_IMAGE} → ${target}`, async () => {
-    await docker(["tag", KIT_IMAGE, target], signal);
-    return docker(["push", target], signal);
-  }).catch((error: unknown) => {
-    if (signal && interruptedBy(error, signal)) throw error;
-    const output = String((error as { output?: string }).output ?? errorMessage(error));
-    throw new InfrastructureError(`Pushing ${target} failed: ${output.split("\n").filter(Boolean).slice(-3).join(" / ")}`, {
-      cause: error,
-      hint: pushAdvice(output, target),
-    });
-  });
-  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+  const digest = await tagAndPush(KIT_IMAGE, target, { progress, registry: target, label: `Pushing ${KIT_IMAGE} → ${target}`, ...(signal ? { signal } : {}) });
   return { reference: target, ...(digest ? { digest } : {}) };
 }

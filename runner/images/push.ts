@@ -54,7 +54,8 @@ export function pushAdvice(output: string, registry: string): string {
   return "Run again with --debug for Docker's whole output.";
 }
 
-async function docker(args: string[], signal?: AbortSignal): Promise<string> {
+/** Runs the docker command (the user's `docker login` applies); its output, or an error carrying it. */
+export async function docker(args: string[], signal?: AbortSignal): Promise<string> {
   const result = await execa("docker", args, { all: true, reject: false, stdin: "ignore", ...(signal ? { cancelSignal: signal } : {}) });
   if (signal?.aborted) throw interruptedBy(undefined, signal) ?? signal.reason;
   if (result.failed) {
@@ -62,6 +63,30 @@ async function docker(args: string[], signal?: AbortSignal): Promise<string> {
     throw Object.assign(new Error(`docker ${args[0]} ${args.at(-1)} failed (exit ${result.exitCode ?? "?"}): ${output.split("\n").slice(-6).join("\n")}`), { output });
   }
   return String(result.stdout ?? "");
+}
+
+/**
+ * Tags `source` as `target` and pushes it; the digest the registry answered, if it gave one. A
+ * failure is an infrastructure error with what to do about it (pushAdvice).
+ */
+export async function tagAndPush(
+  source: string,
+  target: string,
+  options: { progress: Progress; registry: string; label: string; signal?: AbortSignal },
+): Promise<string | undefined> {
+  const { signal } = options;
+  const out = await options.progress.step(options.label, async () => {
+    await docker(["tag", source, target], signal);
+    return docker(["push", target], signal);
+  }).catch((error: unknown) => {
+    if (signal && interruptedBy(error, signal)) throw error;
+    const output = String((error as { output?: string }).output ?? errorMessage(error));
+    throw new InfrastructureError(`Pushing ${target} failed: ${output.split("\n").filter(Boolean).slice(-3).join(" / ")}`, {
+      cause: error,
+      hint: pushAdvice(output, options.registry),
+    });
+  });
+  return /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
 }
 
 export async function pushImages(options: PushOptions): Promise<Pushed[]> {
@@ -92,18 +117,7 @@ export async function pushImages(options: PushOptions): Promise<Pushed[]> {
       held.defer(async () => {
         await docker(["rmi", target]).catch(() => {});
       });
-      const out = await progress.step(`Pushing ${name} → ${target}`, async () => {
-        await docker(["tag", source, target], signal);
-        return docker(["push", target], signal);
-      }).catch((error: unknown) => {
-        if (signal && interruptedBy(error, signal)) throw error;
-        const output = String((error as { output?: string }).output ?? errorMessage(error));
-        throw new InfrastructureError(`Pushing ${target} failed: ${output.split("\n").filter(Boolean).slice(-3).join(" / ")}`, {
-          cause: error,
-          hint: pushAdvice(output, registry),
-        });
-      });
-      const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+      const digest = await tagAndPush(source, target, { progress, registry, label: `Pushing ${name} → ${target}`, ...(signal ? { signal } : {}) });
       pushed.push({ name, target, ...(digest ? { digest } : {}) });
       progress.info(`pushed ${name} as ${target}${digest ? ` (${digest})` : ""}`);
     }
