@@ -50,30 +50,22 @@ function checks(model: DashboardModel): string[] {
   ];
 }
 
+/** A heading and a Markdown table of at most `max` of `items`, with a line saying where the rest are. */
+function capped<T>(heading: string, head: string, items: readonly T[], max: number, cells: (item: T) => string[], rest: (n: number) => string): string[] {
+  const shown = items.slice(0, max);
+  return [heading, "", ...head.split("\n"), ...shown.map((item) => row(cells(item))), ...(items.length > shown.length ? ["", rest(items.length - shown.length)] : [])];
+}
+
 function causes(model: DashboardModel): string[] {
   if (!model.causes.length) return [];
-  const shown = model.causes.slice(0, MAX_CAUSES);
-  return [
-    "### Most frequent failure causes",
-    "",
-    "| students | check | cause |",
-    "| ---: | --- | --- |",
-    ...shown.map((c) => row([String(c.students.length), code(c.check), inline(c.text)])),
-    ...(model.causes.length > shown.length ? ["", `And ${model.causes.length - shown.length} rarer cause(s): see gradebook.html.`] : []),
-  ];
+  return capped("### Most frequent failure causes", "| students | check | cause |\n| ---: | --- | --- |", model.causes, MAX_CAUSES,
+    (c) => [String(c.students.length), code(c.check), inline(c.text)], (n) => `And ${n} rarer cause(s): see gradebook.html.`);
 }
 
 function pairs(model: DashboardModel): string[] {
   if (!model.pairs.length) return ["### Similar submissions", "", "None."];
-  const shown = model.pairs.slice(0, MAX_PAIRS);
-  return [
-    "### Similar submissions (for a person to look at; never a score)",
-    "",
-    "| student | student | similarity | shared lines |",
-    "| --- | --- | ---: | ---: |",
-    ...shown.map((p) => row([inline(p.a), inline(p.b), pct(p.similarity), String(p.shared.length)])),
-    ...(model.pairs.length > shown.length ? ["", `And ${model.pairs.length - shown.length} more pair(s): see similarity.csv.`] : []),
-  ];
+  return capped("### Similar submissions (for a person to look at; never a score)", "| student | student | similarity | shared lines |\n| --- | --- | ---: | ---: |",
+    model.pairs, MAX_PAIRS, (p) => [inline(p.a), inline(p.b), pct(p.similarity), String(p.shared.length)], (n) => `And ${n} more pair(s): see similarity.csv.`);
 }
 
 function students(model: DashboardModel): string[] {
